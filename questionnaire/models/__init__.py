@@ -1,0 +1,8 @@
+"""Domain model: one module per aggregate, re-exported here so Alembic sees every table."""
+
+from questionnaire.models.audit import AuditEvent
+from questionnaire.models.organisation import Organisation, OrganisationKind
+from questionnaire.models.types import UTCDateTime, utcnow
+from questionnaire.models.user import User
+
+__all__ = ["AuditEvent", "Organisation", "OrganisationKind", "User", "UTCDateTime", "utcnow"]
