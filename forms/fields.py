@@ -1,0 +1,39 @@
+"""Field helpers shared by several forms."""
+
+from __future__ import annotations
+
+import pycountry
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import Length
+
+MIN_PASSWORD_LENGTH = 10
+
+password_length = Length(
+    min=MIN_PASSWORD_LENGTH, max=256,
+    message=_l("Choose a password of at least %(min)d characters.", min=MIN_PASSWORD_LENGTH),
+)
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """ISO 3166 countries, named in the user's language, sorted by name."""
+    import gettext
+
+    locale = str(get_locale() or "en")
+    try:
+        translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale])
+        translate = translation.gettext
+    except OSError:
+        def translate(name: str) -> str:
+            return name
+    choices = [(c.alpha_2, translate(c.name)) for c in pycountry.countries]
+    return sorted(choices, key=lambda item: item[1])
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The interface languages, each named in its own language."""
+    from flask import current_app
+
+    from babel import Locale
+
+    return [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in current_app.config["LANGUAGES"]]

@@ -1,0 +1,96 @@
+"""Flask commands: `flask --app wsgi <command> --help` describes each."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from questionnaire.extensions import db
+from questionnaire.models import Organisation, OrganisationKind
+from questionnaire.services import accounts
+from questionnaire.services.errors import DomainError
+
+
+def fail(message: str) -> None:
+    """Print a readable error and exit with status 2 (bad input)."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create the database schema, or upgrade it to the latest version."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command("create-user")
+@click.option("--email", required=True, help="E-mail address (the log-in).")
+@click.option("--name", required=True, help="The person's name.")
+@click.option("--organisation", "organisation_name", required=True,
+              help="Organisation name; created if it does not exist.")
+@click.option("--kind", type=click.Choice([k.value for k in OrganisationKind]),
+              help="Kind of the organisation (needed when it is created).")
+@click.option("--country", default="BE", show_default=True, help="ISO 3166 country of a new organisation.")
+@click.option("--admin/--no-admin", default=False, help="Make the user an organisation administrator.")
+@click.option("--language", type=click.Choice(["en", "fr"]), default=None, help="Preferred language.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_user_command(email: str, name: str, organisation_name: str, kind: str | None, country: str,
+                        admin: bool, language: str | None, password_stdin: bool) -> None:
+    """Create a user with a password (prompted, or read from standard input)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        fail(f"'{email}' is not a valid e-mail address ({exc}).")
+    organisation = db.session.scalar(select(Organisation).where(Organisation.name == organisation_name))
+    if organisation is not None and kind and organisation.kind != kind:
+        fail(f"Organisation '{organisation_name}' exists and is a {organisation.kind}, not a {kind}.")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        fail("The password must have at least 10 characters.")
+    try:
+        if organisation is None:
+            if not kind:
+                fail(f"Organisation '{organisation_name}' does not exist; give --kind to create it.")
+            organisation = accounts.create_organisation(organisation_name, OrganisationKind(kind), country,
+                                                        actor=None)
+        user = accounts.create_user(email, name, organisation, password=password, is_org_admin=admin,
+                                    language=language)
+    except DomainError as exc:
+        db.session.rollback()
+        fail(str(exc))
+    db.session.commit()
+    click.echo(f"Created user {user.email} (id {user.id}) in {organisation.name} ({organisation.kind}).")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Create the demo organisations, users and content; does nothing if they exist."""
+    from questionnaire.services.demo import seed_demo
+
+    result = seed_demo()
+    db.session.commit()
+    click.echo("Demo data created." if result.created else "Demo data already present; nothing changed.")
+    click.echo("Demo log-ins (password in brackets):")
+    for email, password in result.users:
+        click.echo(f"  {email} ({password})")
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the commands to the app's CLI."""
+    for command in (init_db_command, create_user_command, seed_demo_command):
+        app.cli.add_command(command)

@@ -1,0 +1,13 @@
+"""Blueprints: thin handlers that load, authorise, validate, call a service, commit and redirect."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every blueprint and the error pages."""
+    from questionnaire.views import account, auth, errors, main
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
+    errors.register(app)

@@ -1,0 +1,50 @@
+"""Small helpers shared by the views."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from flask import abort, request
+from sqlalchemy.orm import DeclarativeBase
+
+from questionnaire.extensions import db
+
+M = TypeVar("M", bound=DeclarativeBase)
+
+
+def client_ip() -> str | None:
+    """The address the request came from (ProxyFix rewrites it behind a trusted proxy)."""
+    return request.remote_addr
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Follow `next=` only to a path of this site, never to another host."""
+    if not target:
+        return default
+    target = target.strip()
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(ch) < 32 for ch in target)
+    ):
+        return default
+    return target
+
+
+def get_or_404(model: type[M], ident: object) -> M:
+    """Load by primary key or answer 404."""
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def authorise(allowed: bool, *, hide: bool = False) -> None:
+    """Abort unless a permission predicate allowed it: 404 hides the object's existence, 403 does not."""
+    if not allowed:
+        abort(404 if hide else 403)
