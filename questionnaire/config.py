@@ -107,7 +107,7 @@ def from_environment(instance_path: str, generate_secret: bool = True) -> dict[s
     }
 
 
-def testing_overrides(database_uri: str, instance_path: str) -> dict[str, Any]:
+def settings_for_tests(database_uri: str, instance_path: str) -> dict[str, Any]:
     """Settings for the test suite: fast hashing, no outside services."""
     return {
         "TESTING": True,

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from questionnaire import create_app
-from questionnaire.config import testing_overrides
+from questionnaire.config import settings_for_tests
 from questionnaire.extensions import db as _db
 from questionnaire.models import Organisation, OrganisationKind, User
 
@@ -91,7 +91,7 @@ def database_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def _schema(database_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     instance = tmp_path_factory.mktemp("schema-instance")
-    app = create_app(testing_overrides(database_uri, str(instance)) | {"INSTANCE_PATH": str(instance)})
+    app = create_app(settings_for_tests(database_uri, str(instance)) | {"INSTANCE_PATH": str(instance)})
     with app.app_context():
         _db.drop_all()
         _db.create_all()
@@ -124,7 +124,7 @@ def app_factory(
 
     def make(**overrides: Any) -> Flask:
         instance = tmp_path / f"instance{len(apps)}"
-        config = testing_overrides(database_uri, str(instance)) | {
+        config = settings_for_tests(database_uri, str(instance)) | {
             "INSTANCE_PATH": str(instance),
             "MAIL_BACKEND": "smtp",
             "MAIL_SERVER": "127.0.0.1",

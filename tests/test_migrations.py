@@ -5,13 +5,13 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 
 from questionnaire import create_app
-from questionnaire.config import testing_overrides
+from questionnaire.config import settings_for_tests
 from questionnaire.extensions import db
 
 
 def test_init_db_migrations_match_the_models(tmp_path):
     uri = f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-    app = create_app(testing_overrides(uri, str(tmp_path)) | {"INSTANCE_PATH": str(tmp_path)})
+    app = create_app(settings_for_tests(uri, str(tmp_path)) | {"INSTANCE_PATH": str(tmp_path)})
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         with db.engine.connect() as conn:
