@@ -2,7 +2,28 @@
 
 from questionnaire.models.audit import AuditEvent
 from questionnaire.models.organisation import Organisation, OrganisationKind
+from questionnaire.models.questionnaire import (
+    Question,
+    Questionnaire,
+    QuestionnaireVersion,
+    Section,
+    VersionApproval,
+    VersionStatus,
+)
 from questionnaire.models.types import UTCDateTime, utcnow
 from questionnaire.models.user import User
 
-__all__ = ["AuditEvent", "Organisation", "OrganisationKind", "User", "UTCDateTime", "utcnow"]
+__all__ = [
+    "AuditEvent",
+    "Organisation",
+    "OrganisationKind",
+    "Question",
+    "Questionnaire",
+    "QuestionnaireVersion",
+    "Section",
+    "UTCDateTime",
+    "User",
+    "VersionApproval",
+    "VersionStatus",
+    "utcnow",
+]
