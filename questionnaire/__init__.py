@@ -69,9 +69,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def select_locale() -> str:
     """The user's saved preference, else the language chosen this session, else the browser's."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # Commands and e-mails rendered outside a request use force_locale or the default.
+        return languages[0]
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     chosen = session.get("lang")
