@@ -1,9 +1,5 @@
-"""Domain errors: a refusal the user can read, raised by services and models."""
+"""Domain errors for services; defined in questionnaire.errors so that models can raise them too."""
 
+from questionnaire.errors import Conflict, DomainError, NotAllowed
 
-class DomainError(Exception):
-    """A rule of the platform refused the action; the message is shown to the user."""
-
-
-class NotAllowed(DomainError):
-    """The action is not allowed in the object's current state."""
+__all__ = ["Conflict", "DomainError", "NotAllowed"]
