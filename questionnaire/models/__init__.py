@@ -1,6 +1,7 @@
 """Domain model: one module per aggregate, re-exported here so Alembic sees every table."""
 
 from questionnaire.models.audit import AuditEvent
+from questionnaire.models.dialogue import Clarification, DialogueRound, Invitation, RoundOwner, RoundStatus
 from questionnaire.models.organisation import Organisation, OrganisationKind
 from questionnaire.models.questionnaire import (
     Question,
@@ -10,17 +11,28 @@ from questionnaire.models.questionnaire import (
     VersionApproval,
     VersionStatus,
 )
+from questionnaire.models.response import Answer, Evidence, Response, ResponseStatus, Submission
 from questionnaire.models.types import UTCDateTime, utcnow
 from questionnaire.models.user import User
 
 __all__ = [
+    "Answer",
     "AuditEvent",
+    "Clarification",
+    "DialogueRound",
+    "Evidence",
+    "Invitation",
     "Organisation",
     "OrganisationKind",
     "Question",
     "Questionnaire",
     "QuestionnaireVersion",
+    "Response",
+    "ResponseStatus",
+    "RoundOwner",
+    "RoundStatus",
     "Section",
+    "Submission",
     "UTCDateTime",
     "User",
     "VersionApproval",

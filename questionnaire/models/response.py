@@ -1,0 +1,125 @@
+"""A supplier's response to a round: answers, evidence files and immutable submissions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from questionnaire.extensions import db
+from questionnaire.models.dialogue import DialogueRound
+from questionnaire.models.organisation import Organisation
+from questionnaire.models.types import UTCDateTime, utcnow
+from questionnaire.models.user import User
+
+
+class ResponseStatus(enum.StrEnum):
+    """A response is a draft until submitted; reopening makes it a draft again."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class Response(db.Model):
+    """One per round and supplier organisation, shared by its colleagues."""
+
+    __tablename__ = "response"
+    __table_args__ = (UniqueConstraint("round_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("dialogue_round.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    status: Mapped[ResponseStatus] = mapped_column(
+        Enum(ResponseStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=ResponseStatus.DRAFT, index=True,
+    )
+    # Optimistic locking: every save names the version it was based on and increments it.
+    version: Mapped[int] = mapped_column(default=1)
+    # Progress kept up to date on save, so status tables need no answer loading.
+    required_answered: Mapped[int] = mapped_column(default=0)
+    required_shown: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    round: Mapped[DialogueRound] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    updated_by: Mapped[User | None] = relationship()
+    answers: Mapped[list[Answer]] = relationship(back_populates="response", cascade="all, delete-orphan")
+    evidence: Mapped[list[Evidence]] = relationship(back_populates="response", cascade="all, delete-orphan")
+    submissions: Mapped[list[Submission]] = relationship(
+        back_populates="response", order_by="Submission.number", cascade="all, delete-orphan"
+    )
+
+    @property
+    def percent_complete(self) -> int:
+        """Required questions answered out of those shown, as a whole percentage."""
+        if self.required_shown == 0:
+            return 100 if self.required_answered == 0 and self.status == ResponseStatus.SUBMITTED else 0
+        return round(100 * self.required_answered / self.required_shown)
+
+
+class Answer(db.Model):
+    """One answer per response and question key (keys are stable across questionnaire versions)."""
+
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("response_id", "question_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
+    question_key: Mapped[str] = mapped_column(String(200), index=True)
+    # The stored value of the question type (DESIGN.md section 4), or the not-applicable marker.
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # Only the secretariat sees a confidential answer; it still counts in suppressed aggregates.
+    confidential: Mapped[bool] = mapped_column(default=False)
+    # Free text may be quoted anonymously in shared summaries only with this consent.
+    quotable: Mapped[bool] = mapped_column(default=False)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class Evidence(db.Model):
+    """An uploaded evidence file; the bytes live under UPLOAD_DIR with a random name."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
+    question_key: Mapped[str] = mapped_column(String(200))
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    response: Mapped[Response] = relationship(back_populates="evidence")
+    uploaded_by: Mapped[User | None] = relationship()
+
+
+class Submission(db.Model):
+    """An immutable snapshot of a response at the moment it was submitted."""
+
+    __tablename__ = "submission"
+    __table_args__ = (UniqueConstraint("response_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    # The response version submitted: a replayed Submit of the same version submits once.
+    response_version: Mapped[int]
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # {question_key: {"value": ..., "confidential": ..., "quotable": ..., "comment": ...}}
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    response: Mapped[Response] = relationship(back_populates="submissions")
+    submitted_by: Mapped[User | None] = relationship()
