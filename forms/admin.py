@@ -1,9 +1,11 @@
 """Forms for managing organisations and their users."""
 
+from collections.abc import Sequence
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import BooleanField, EmailField, SearchField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from forms.fields import country_choices, language_choices
 
@@ -43,3 +45,60 @@ class MembershipForm(FlaskForm):
     is_org_admin = BooleanField(_l("Organisation administrator"))
     active = BooleanField(_l("Active (may log in)"))
     submit = SubmitField(_l("Save"))
+
+
+class NewOrganisationForm(OrganisationForm):
+    """A new organisation and, optionally, the first user invited into it."""
+
+    first_name = StringField(_l("Name of the first user"), validators=[Optional(), Length(max=200)])
+    first_email = EmailField(
+        _l("E-mail address of the first user"),
+        validators=[Optional(), Email(), Length(max=254)],
+        description=_l("Leave empty to invite someone later. The first user becomes the organisation's "
+                       "administrator and can invite colleagues."),
+    )
+    first_language = SelectField(_l("Language of the invitation"))
+    submit = SubmitField(_l("Create the organisation"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.first_language.choices = language_choices()
+
+    def validate(self, extra_validators=None) -> bool:
+        """A first user needs both a name and an e-mail address."""
+        valid = super().validate(extra_validators)
+        if self.first_email.data and not (self.first_name.data or "").strip():
+            self.first_name.errors.append(_l("Give the name of the person to invite."))
+            valid = False
+        return valid
+
+
+class EditOrganisationForm(OrganisationForm):
+    """Name and country; the kind of an organisation with members is not changed here."""
+
+    kind = None
+
+
+class OrganisationFilterForm(FlaskForm):
+    """Filters of the organisation list (a GET form, so without CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Name contains"), validators=[Optional(), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=[("", _l("All kinds")), *KIND_LABELS.items()], default="")
+    submit = SubmitField(_l("Filter"))
+
+
+class AuditFilterForm(FlaskForm):
+    """Filter of the audit log (a GET form, so without CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField(_l("Action"), default="")
+    submit = SubmitField(_l("Filter"))
+
+    def __init__(self, *args, actions: Sequence[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action.choices = [("", _l("All actions")), *((a, a) for a in actions)]

@@ -6,7 +6,7 @@ learn that the object exists, 403 otherwise.
 
 from __future__ import annotations
 
-from questionnaire.models import Organisation, OrganisationKind, User
+from questionnaire.models import Organisation, OrganisationKind, Questionnaire, QuestionnaireVersion, User
 
 
 def is_secretariat(user: User) -> bool:
@@ -46,6 +46,11 @@ def can_invite_user(user: User, organisation: Organisation) -> bool:
     return user.is_authenticated and user.is_org_admin and user.organisation_id == organisation.id
 
 
+def can_view_user(user: User, target: User) -> bool:
+    """A user's account is known to their colleagues and the secretariat, nobody else."""
+    return can_view_organisation(user, target.organisation)
+
+
 def can_manage_user(user: User, target: User) -> bool:
     """Change another user's admin flag or deactivate them: secretariat, or their organisation's admin."""
     if is_secretariat(user):
@@ -66,3 +71,46 @@ def can_view_outbox(user: User) -> bool:
 def can_view_audit_log(user: User) -> bool:
     """The full audit trail is for the secretariat."""
     return is_secretariat(user)
+
+
+# --- questionnaires ---------------------------------------------------------------------------
+
+
+def can_create_questionnaire(user: User) -> bool:
+    """Buyers design questionnaires; the secretariat may too (the template library, say)."""
+    return is_buyer(user) or is_secretariat(user)
+
+
+def can_view_questionnaire(user: User, questionnaire: Questionnaire) -> bool:
+    """The owner's and co-editors' members see a questionnaire; the secretariat sees them all."""
+    return is_secretariat(user) or (
+        user.is_authenticated and questionnaire.is_editing_organisation(user.organisation_id)
+    )
+
+
+def can_edit_questionnaire(user: User, questionnaire: Questionnaire) -> bool:
+    """Members of the owning or a co-editing organisation edit its drafts (the secretariat only views)."""
+    return (
+        user.is_authenticated
+        and user.organisation.kind != OrganisationKind.SUPPLIER
+        and questionnaire.is_editing_organisation(user.organisation_id)
+    )
+
+
+def can_share_questionnaire(user: User, questionnaire: Questionnaire) -> bool:
+    """Only the owning organisation chooses its co-editors."""
+    return user.is_authenticated and user.organisation_id == questionnaire.owner_id
+
+
+def can_approve_version(user: User, version: QuestionnaireVersion) -> bool:
+    """A member of an editing organisation approves a draft that organisation has not approved yet."""
+    return (
+        version.is_draft
+        and can_edit_questionnaire(user, version.questionnaire)
+        and all(approval.organisation_id != user.organisation_id for approval in version.approvals)
+    )
+
+
+def can_publish_version(user: User, version: QuestionnaireVersion) -> bool:
+    """Any editing organisation may publish a draft (the service checks that everyone approved)."""
+    return version.is_draft and can_edit_questionnaire(user, version.questionnaire)

@@ -188,7 +188,11 @@ class CSRFClient(FlaskClient):
         data = kwargs.get("data")
         if method in {"POST", "PUT", "PATCH", "DELETE"} and isinstance(data, dict) and "csrf_token" not in data:
             kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
-        return super().open(*args, **kwargs)
+        # A fresh application context per request, as in production. The `app` fixture keeps one pushed
+        # for the test's own queries, and Flask reuses a pushed context of the same app: `g` (with
+        # Flask-Login's cached user) and the database session would leak from one client to the next.
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture

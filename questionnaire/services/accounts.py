@@ -30,6 +30,18 @@ class TokenError(DomainError):
     """A link that is malformed, expired or already used."""
 
 
+class InvalidCountry(DomainError):
+    """The country is not an ISO 3166-1 alpha-2 code."""
+
+
+class OrganisationNameTaken(DomainError):
+    """Another organisation already has this name."""
+
+
+class EmailTaken(DomainError):
+    """Another user already has this e-mail address."""
+
+
 def _hasher() -> PasswordHasher:
     config = current_app.config
     return PasswordHasher(
@@ -188,10 +200,10 @@ def create_organisation(
     """Add a member organisation."""
     name = name.strip()
     if not valid_country(country):
-        raise DomainError(_("'%(code)s' is not an ISO 3166 country code.", code=country))
+        raise InvalidCountry(_("'%(code)s' is not an ISO 3166 country code.", code=country))
     existing = db.session.scalar(select(Organisation).where(func.lower(Organisation.name) == name.lower()))
     if existing is not None:
-        raise DomainError(_("An organisation named '%(name)s' already exists.", name=name))
+        raise OrganisationNameTaken(_("An organisation named '%(name)s' already exists.", name=name))
     organisation = Organisation(name=name, kind=OrganisationKind(kind), country=country.upper())
     db.session.add(organisation)
     db.session.flush()
@@ -206,12 +218,12 @@ def update_organisation(
     """Rename an organisation or change its country."""
     name = name.strip()
     if not valid_country(country):
-        raise DomainError(_("'%(code)s' is not an ISO 3166 country code.", code=country))
+        raise InvalidCountry(_("'%(code)s' is not an ISO 3166 country code.", code=country))
     clash = db.session.scalar(
         select(Organisation).where(func.lower(Organisation.name) == name.lower(), Organisation.id != organisation.id)
     )
     if clash is not None:
-        raise DomainError(_("An organisation named '%(name)s' already exists.", name=name))
+        raise OrganisationNameTaken(_("An organisation named '%(name)s' already exists.", name=name))
     before = {"name": organisation.name, "country": organisation.country}
     organisation.name, organisation.country = name, country.upper()
     audit.record("organisation.updated", actor=actor, organisation=organisation,
@@ -233,7 +245,8 @@ def create_user(
 ) -> User:
     """Add a user; without a password the account waits for activation."""
     if find_user_by_email(email) is not None:
-        raise DomainError(_("A user with the e-mail address %(email)s already exists.", email=normalise_email(email)))
+        raise EmailTaken(_("A user with the e-mail address %(email)s already exists.",
+                           email=normalise_email(email)))
     user = User(
         email=email,
         name=name.strip(),
@@ -262,17 +275,21 @@ def invite_user(
     """Create an account and e-mail its activation link in the invitee's language."""
     user = create_user(email, name, organisation, is_org_admin=is_org_admin, language=language,
                        actor=actor, ip=ip)
-    send_invitation(user, actor=actor)
+    send_invitation(user, actor=actor, ip=ip)
     return user
 
 
-def send_invitation(user: User, *, actor: User) -> None:
+def send_invitation(user: User, *, actor: User, ip: str | None = None) -> None:
     """(Re)send the activation link of a user who has not chosen a password yet."""
     if user.is_activated:
         raise DomainError(_("This account is already active."))
+    if not user.active:
+        raise DomainError(_("This account is deactivated. Reactivate it before sending an invitation."))
     link = external_url("auth.activate", token=make_token(user, ACTIVATION))
     days = int(timedelta(seconds=current_app.config["ACCOUNT_ACTIVATION_MAX_AGE"]).days)
     send_mail(user.email, "invitation", language=user.language, user=user, inviter=actor, link=link, days=days)
+    audit.record("user.invitation_sent", actor=actor, organisation=user.organisation, target=f"user:{user.id}",
+                 details={"email": user.email}, ip=ip)
 
 
 def update_profile(user: User, *, name: str, language: str | None, ip: str | None = None) -> User:

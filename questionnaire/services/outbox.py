@@ -9,6 +9,9 @@ from typing import Any
 
 from flask_mailman.backends.base import BaseEmailBackend
 
+# The MAIL_BACKEND value that selects this backend (config.py uses it when MAIL_SERVER is unset).
+BACKEND_PATH = f"{__name__}.EmailBackend"
+
 
 class EmailBackend(BaseEmailBackend):
     """Write each message to OUTBOX_DIR/<timestamp>-<random>.eml."""

@@ -10,4 +10,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
+    from questionnaire.views import admin
+
+    app.register_blueprint(admin.bp)
     errors.register(app)
