@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -90,7 +91,87 @@ def seed_demo_command() -> None:
         click.echo(f"  {email} ({password})")
 
 
+@click.group("questionnaire")
+def questionnaire_group() -> None:
+    """Import and export questionnaires in the questionnaire/1 format."""
+
+
+def _find_owner(reference: str | None) -> Organisation:
+    """The organisation named or numbered by --owner; by default the only secretariat."""
+    if reference is None:
+        secretariats = list(db.session.scalars(
+            select(Organisation).where(Organisation.kind == OrganisationKind.SECRETARIAT).limit(2)))
+        if len(secretariats) != 1:
+            fail("Give the owning organisation with --owner NAME_OR_ID.")
+        return secretariats[0]
+    organisation = db.session.scalar(select(Organisation).where(Organisation.name == reference))
+    if organisation is None and reference.isdigit():
+        organisation = db.session.get(Organisation, int(reference))
+    if organisation is None:
+        fail(f"There is no organisation '{reference}'.")
+    return organisation  # type: ignore[return-value]
+
+
+@questionnaire_group.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--owner", "owner_reference", metavar="ORG_NAME_OR_ID",
+              help="Owning organisation, by name or id (default: the secretariat).")
+@with_appcontext
+def questionnaire_import_command(file: Any, owner_reference: str | None) -> None:
+    """Import FILE as a new questionnaire (draft version 1) and print its id.
+
+    A file that breaks the format is refused whole: every problem is listed with its path, nothing is
+    written and the exit status is 2. Missing translations are listed as warnings.
+    """
+    from questionnaire import interchange
+    from questionnaire.services import questionnaires
+
+    try:
+        parsed = interchange.loads(file.read())
+    except interchange.FormatError as exc:
+        for warning in exc.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo(f"{file.name}: refused ({len(exc.problems)} problems); nothing was imported.", err=True)
+        sys.exit(2)
+    owner = _find_owner(owner_reference)
+    for warning in parsed.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    try:
+        questionnaire = questionnaires.import_document(parsed, owner=owner, actor=None)
+    except DomainError as exc:
+        db.session.rollback()
+        fail(str(exc))
+    db.session.commit()
+    click.echo(questionnaire.id)
+
+
+@questionnaire_group.command("export")
+@click.argument("questionnaire_id", metavar="ID", type=int)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file instead of standard output.")
+@click.option("--version", "number", type=int, help="Version number (default: the latest).")
+@with_appcontext
+def questionnaire_export_command(questionnaire_id: int, output: str | None, number: int | None) -> None:
+    """Write questionnaire ID (its latest version, or --version N) as a questionnaire/1 file."""
+    from questionnaire import interchange
+    from questionnaire.services import questionnaires
+
+    version = questionnaires.get_version(questionnaire_id, number)
+    if version is None:
+        if questionnaires.get_questionnaire(questionnaire_id) is None:
+            fail(f"There is no questionnaire {questionnaire_id}.")
+        fail(f"Questionnaire {questionnaire_id} has no version {number}.")
+    text = interchange.dumps(questionnaires.export_document(version))  # type: ignore[arg-type]
+    if output:
+        with open(output, "w", encoding="utf-8") as target:
+            target.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
-    for command in (init_db_command, create_user_command, seed_demo_command):
+    for command in (init_db_command, create_user_command, seed_demo_command, questionnaire_group):
         app.cli.add_command(command)

@@ -49,7 +49,7 @@ from wtforms.fields import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 # A translated text: language code -> text, the questionnaire's first language first.
@@ -293,10 +293,12 @@ class ValueCheck:
         self.na_name = na_name
 
     def __call__(self, form: Form, field: Field) -> None:
-        if self.na_name is not None:
-            na_field = form._fields.get(self.na_name)
-            if na_field is not None and na_field.data:
-                return
+        na_field = form._fields.get(self.na_name) if self.na_name is not None else None
+        blank = not field.raw_data or all(isinstance(raw, str) and not raw.strip() for raw in field.raw_data)
+        if (na_field is not None and na_field.data) or (blank and field.data in (None, "", [])):
+            # Nothing to check: N/A is ticked, or the field was left blank (the required check is elsewhere).
+            field.errors[:] = []
+            raise StopValidation()
         if field.process_errors:
             return
         messages = self.check(self.convert(field.data))
@@ -826,7 +828,7 @@ class SingleChoice(SingleFieldType):
                            validate_choice=False, validators=validators)
 
     def _validate(self, value: Any, question: QuestionLike) -> list[str]:
-        if value not in {o["value"] for o in _options(question)}:
+        if not isinstance(value, str) or value not in {o["value"] for o in _options(question)}:
             return [_("Please choose one of the options.")]
         return []
 
