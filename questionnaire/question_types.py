@@ -295,7 +295,7 @@ class ValueCheck:
     def __call__(self, form: Form, field: Field) -> None:
         na_field = form._fields.get(self.na_name) if self.na_name is not None else None
         blank = not field.raw_data or all(isinstance(raw, str) and not raw.strip() for raw in field.raw_data)
-        if (na_field is not None and na_field.data) or (blank and field.data in (None, "", [])):
+        if (na_field is not None and na_field.data) or (blank and self.convert(field.data) is None):
             # Nothing to check: N/A is ticked, or the field was left blank (the required check is elsewhere).
             field.errors[:] = []
             raise StopValidation()
@@ -469,9 +469,9 @@ class QuestionType(ABC):
         """An error message when a condition names a value this question can never have."""
         allowed = self.condition_values(question)
         if allowed is None:
-            if isinstance(value, str) or is_number(value):
+            if isinstance(value, str):
                 return None
-            return _("a condition value must be a string or a number")
+            return _("a condition on '%(key)s' needs a text value", key=question.key)
         if any(same_value(value, a) for a in allowed):
             return None
         return _("%(value)s is not a possible answer of '%(key)s' (%(allowed)s)", value=_repr(value),
@@ -888,9 +888,8 @@ class MultipleChoice(SingleFieldType):
                                    validators=validators)
 
     def from_field_data(self, data: Any) -> Any:
-        if not data:
-            return None
-        return list(dict.fromkeys(data))
+        chosen = [value for value in data or [] if value not in ("", None)]
+        return list(dict.fromkeys(chosen)) or None
 
     def _validate(self, value: Any, question: QuestionLike) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -1165,6 +1164,11 @@ class Number(SingleFieldType):
                 result[bound] = _plain_number(config[bound])
         return result
 
+    def check_condition_value(self, value: Any, question: QuestionLike) -> str | None:
+        if is_number(value):
+            return None
+        return _("a condition on '%(key)s' needs a number", key=question.key)
+
     def _field(self, question: QuestionLike, language: str | None, label: str, description: str,
                validators: list[Any]) -> Any:
         unit = translate(question.config.get("unit"), language)
@@ -1346,7 +1350,7 @@ class File(_NoConfig, QuestionType):
             field_name(question): MultipleFileField(translate(question.text, language),
                                                     description=translate(question.help, language)),
             self.keep_field_name(question): SelectMultipleField(
-                _l("Files already attached (untick to remove)"), choices=[], coerce=int,
+                _l("Files already attached (untick to remove)"), choices=[], coerce=str,
                 validate_choice=False, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()),
         }
 

@@ -487,3 +487,13 @@ def test_hidden_questions_and_sections_follow_the_answers():
     assert shown.questions == {"policy.exists"}
     assert shown.sections == {"policy"}
     assert not shown.shows("minerals.cmrt")
+
+
+@pytest.mark.parametrize("name", TYPE_NAMES)
+def test_fields_left_blank_are_not_errors(name):
+    qtype = get_type(name)
+    question = SAMPLES[name]["question"]
+    fields = qtype.form_fields(question, "en", rows=2)
+    form = build_form(fields, formdata=MultiDict(dict.fromkeys(fields, "")))
+    assert form.validate(), form.errors
+    assert qtype.from_form(form.data, question) is None
