@@ -7,6 +7,8 @@ learn that the object exists, 403 otherwise.
 from __future__ import annotations
 
 from questionnaire.models import Organisation, OrganisationKind, Questionnaire, QuestionnaireVersion, User
+from questionnaire.models.dialogue import DialogueRound, RoundStatus
+from questionnaire.models.response import Evidence, Response
 
 
 def is_secretariat(user: User) -> bool:
@@ -114,3 +116,34 @@ def can_approve_version(user: User, version: QuestionnaireVersion) -> bool:
 def can_publish_version(user: User, version: QuestionnaireVersion) -> bool:
     """Any editing organisation may publish a draft (the service checks that everyone approved)."""
     return version.is_draft and can_edit_questionnaire(user, version.questionnaire)
+
+
+# --- answering (issue 4) ---
+
+
+def can_answer_round(user: User, round_: DialogueRound) -> bool:
+    """Members of an invited supplier answer a round once it has opened (read-only after the deadline)."""
+    return (
+        is_supplier(user)
+        and round_.status != RoundStatus.DRAFT
+        and any(invitation.organisation_id == user.organisation_id for invitation in round_.invitations)
+    )
+
+
+def can_edit_response(user: User, response: Response) -> bool:
+    """Only the responding organisation's own members change its answers."""
+    return is_supplier(user) and user.organisation_id == response.organisation_id
+
+
+def can_download_evidence(user: User, evidence: Evidence) -> bool:
+    """Whoever may see the answer: its organisation, the round's owners and the secretariat.
+
+    Evidence of a confidential answer is for the secretariat only (and the supplier itself).
+    """
+    if not user.is_authenticated:
+        return False
+    response = evidence.response
+    if is_secretariat(user) or user.organisation_id == response.organisation_id:
+        return True
+    confidential = any(a.question_key == evidence.question_key and a.confidential for a in response.answers)
+    return not confidential and is_buyer(user) and response.round.is_owned_by(user.organisation_id)

@@ -11,7 +11,7 @@ from questionnaire.models.questionnaire import (
     VersionApproval,
     VersionStatus,
 )
-from questionnaire.models.response import Answer, Evidence, Response, ResponseStatus, Submission
+from questionnaire.models.response import Answer, Evidence, PendingSave, Response, ResponseStatus, Submission
 from questionnaire.models.types import UTCDateTime, utcnow
 from questionnaire.models.user import User
 
@@ -24,6 +24,7 @@ __all__ = [
     "Invitation",
     "Organisation",
     "OrganisationKind",
+    "PendingSave",
     "Question",
     "Questionnaire",
     "QuestionnaireVersion",

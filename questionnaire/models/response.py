@@ -123,3 +123,21 @@ class Submission(db.Model):
 
     response: Mapped[Response] = relationship(back_populates="submissions")
     submitted_by: Mapped[User | None] = relationship()
+
+
+class PendingSave(db.Model):
+    """Answers posted from a session that had expired, kept until their author logs in again.
+
+    The random token travels in the log-in link and in a cookie of the posting browser; both must
+    match before the answers are saved, so nobody can plant answers in someone else's response.
+    """
+
+    __tablename__ = "pending_save"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("dialogue_round.id", ondelete="CASCADE"), index=True)
+    section_key: Mapped[str] = mapped_column(String(100))
+    # The posted form fields (name -> list of values), without the CSRF token.
+    form_data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

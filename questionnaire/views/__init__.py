@@ -13,4 +13,7 @@ def register_blueprints(app: Flask) -> None:
     from questionnaire.views import admin
 
     app.register_blueprint(admin.bp)
+    from questionnaire.views import answering
+
+    app.register_blueprint(answering.bp)
     errors.register(app)

@@ -1,0 +1,150 @@
+"""The answer form: a fresh form class per request for one section, built from the question types.
+
+Each question contributes its type's fields (`q_<key>`, table cells `q_<key>-<row>-<col>`, N/A
+fields) plus a comment and two flags; tables add a hidden row count. The template picks the fields
+out by name, question by question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms.fields import BooleanField, HiddenField, IntegerField, RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from questionnaire.models import Answer, Evidence, Question, Section
+from questionnaire.question_types import DEFAULT_TABLE_ROWS, MAX_TABLE_ROWS, File, Table, type_of
+from questionnaire.services.responses import AnswerInput
+
+MAX_COMMENT_LENGTH = 5000
+
+
+def comment_field_name(question: Question) -> str:
+    """The per-answer comment."""
+    return f"q_{question.key}-comment"
+
+
+def confidential_field_name(question: Question) -> str:
+    """The "confidential: secretariat only" flag."""
+    return f"q_{question.key}-confidential"
+
+
+def quotable_field_name(question: Question) -> str:
+    """The "may be quoted anonymously" flag."""
+    return f"q_{question.key}-quotable"
+
+
+def rows_field_name(question: Question) -> str:
+    """A table's number of rows offered on the page."""
+    return f"q_{question.key}-rows"
+
+
+def resolve_field_name(question: Question) -> str:
+    """On the conflict page: keep mine or keep the stored answer."""
+    return f"q_{question.key}-resolve"
+
+
+class SectionFormBase(FlaskForm):
+    """What every section form has: the response version the page was built from."""
+
+    based_on_version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+
+
+@dataclass
+class SectionFormSpec:
+    """A built form class and which of its fields belong to which question."""
+
+    form_class: type[SectionFormBase]
+    fields_by_question: dict[str, list[str]]
+    value_fields: dict[str, list[str]]
+    rows: dict[str, int]
+
+
+def table_rows(question: Question, value: Any, requested: int | None) -> int:
+    """How many rows to offer: as asked (never fewer than the rows filled), else the type's default."""
+    filled = len(value) if isinstance(value, list) else 0
+    if requested is None:
+        return Table.rows_to_offer(value)
+    return max(1, filled, min(requested, MAX_TABLE_ROWS))
+
+
+def build_section_form(section: Section, *, language: str | None, values: Mapping[str, Any],
+                       rows: Mapping[str, int] | None = None,
+                       evidence: Mapping[str, Sequence[Evidence]] | None = None) -> SectionFormSpec:
+    """A form class for one section page, with one set of fields per question."""
+    attrs: dict[str, Any] = {}
+    fields_by_question: dict[str, list[str]] = {}
+    value_fields: dict[str, list[str]] = {}
+    offered: dict[str, int] = {}
+    for question in section.questions:
+        qtype = type_of(question)
+        row_count = None
+        if question.type == "table":
+            row_count = table_rows(question, values.get(question.key), (rows or {}).get(question.key))
+            offered[question.key] = row_count
+        type_fields = qtype.form_fields(question, language, rows=row_count)
+        if question.type == "file":
+            keep = type_fields[File.keep_field_name(question)]
+            keep.kwargs["choices"] = [(e.id, e.original_name) for e in (evidence or {}).get(question.key, [])]
+        names = list(type_fields)
+        value_fields[question.key] = list(names)
+        attrs.update(type_fields)
+        attrs[comment_field_name(question)] = TextAreaField(
+            _l("Comment (optional)"), validators=[Length(max=MAX_COMMENT_LENGTH)])
+        attrs[confidential_field_name(question)] = BooleanField(_l("Confidential: secretariat only"))
+        attrs[quotable_field_name(question)] = BooleanField(_l("May be quoted anonymously"))
+        names += [comment_field_name(question), confidential_field_name(question), quotable_field_name(question)]
+        if question.type == "table":
+            attrs[rows_field_name(question)] = HiddenField(default=str(row_count or DEFAULT_TABLE_ROWS))
+            names.append(rows_field_name(question))
+        # Only the conflict page shows it; elsewhere it is absent and means "mine".
+        attrs[resolve_field_name(question)] = RadioField(
+            _l("Which answer should be saved?"),
+            choices=[("mine", _l("Keep mine")), ("stored", _l("Keep the stored answer"))],
+            validate_choice=False)
+        fields_by_question[question.key] = names
+    form_class = type(f"Section_{section.key}_Form", (SectionFormBase,), attrs)
+    return SectionFormSpec(form_class=form_class, fields_by_question=fields_by_question,
+                           value_fields=value_fields, rows=offered)
+
+
+def form_data(section: Section, answers: Mapping[str, Answer], version: int) -> dict[str, Any]:
+    """The data that shows stored answers in the form."""
+    data: dict[str, Any] = {"based_on_version": version}
+    for question in section.questions:
+        answer = answers.get(question.key)
+        if answer is None:
+            continue
+        data.update(type_of(question).to_form(answer.value, question))
+        data[comment_field_name(question)] = answer.comment
+        data[confidential_field_name(question)] = answer.confidential
+        data[quotable_field_name(question)] = answer.quotable
+    return data
+
+
+def inputs_from_form(section: Section, form: SectionFormBase) -> dict[str, AnswerInput]:
+    """The answers the form carries, question by question, as the service takes them."""
+    data = form.data
+    result = {}
+    for question in section.questions:
+        result[question.key] = AnswerInput(
+            value=type_of(question).from_form(data, question),
+            comment=data.get(comment_field_name(question)) or "",
+            confidential=bool(data.get(confidential_field_name(question))),
+            quotable=bool(data.get(quotable_field_name(question))),
+        )
+    return result
+
+
+class ConfirmForm(FlaskForm):
+    """A POST button carrying the version the user looked at (submit)."""
+
+    based_on_version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+
+
+class ActionForm(FlaskForm):
+    """A POST button with only its CSRF token (reopen, remove a file)."""
