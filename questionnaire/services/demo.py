@@ -54,4 +54,26 @@ def seed_demo() -> SeedResult:
             accounts.create_user(email, name, by_name[org_name], password=DEMO_PASSWORD,
                                  is_org_admin=admin, language=language)
     db.session.flush()
+    seed_demo_questionnaires()
     return SeedResult(created=True, users=logins)
+
+
+def seed_demo_questionnaires() -> None:
+    """The shipped template, published and approved, and a draft shared by the two demo buyers."""
+    from questionnaire.services import questionnaires
+
+    bea = accounts.find_user_by_email("buyer@demo.test")
+    bram = accounts.find_user_by_email("buyer2@demo.test")
+    if bea is None or bram is None:
+        return
+    template = questionnaires.list_templates()[0].name
+    published = questionnaires.create_from_template(template, owner=bea.organisation, actor=bea)
+    version = published.latest_version
+    questionnaires.approve(version, bea.organisation, bea)
+    questionnaires.publish(version, actor=bea)
+    draft = questionnaires.create_from_template(template, owner=bea.organisation, actor=bea)
+    questionnaires.update_metadata(
+        draft.latest_version, actor=bea, languages=draft.latest_version.languages,
+        title={"en": "Joint market dialogue 2027 (draft)", "fr": "Dialogue de marché commun 2027 (projet)"},
+        description=draft.latest_version.description, source=draft.latest_version.source)
+    questionnaires.share(draft, bram.organisation, actor=bea)

@@ -16,4 +16,7 @@ def register_blueprints(app: Flask) -> None:
     from questionnaire.views import answering
 
     app.register_blueprint(answering.bp)
+    from questionnaire.views import designer
+
+    app.register_blueprint(designer.bp)
     errors.register(app)

@@ -1,0 +1,472 @@
+"""The questionnaire designer through the web: create, edit, reorder, conditions, files, sign-off, preview."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from html import unescape
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+
+from questionnaire import interchange
+from questionnaire.models import AuditEvent, Question, Questionnaire, QuestionnaireVersion, Section
+from questionnaire.services import questionnaires as service
+
+
+@pytest.fixture
+def world(make_org, make_user):
+    """Two buyer organisations (owner and co-editor), a third buyer, a supplier and the secretariat."""
+    owner_org = make_org(kind="buyer", name="City of Lyon")
+    co_org = make_org(kind="buyer", name="Dutch ICT Purchasing")
+    other_org = make_org(kind="buyer", name="Region of Elsewhere")
+    return SimpleNamespace(
+        owner_org=owner_org, co_org=co_org, other_org=other_org,
+        owner=make_user(org=owner_org, email="bea@lyon.test"),
+        co=make_user(org=co_org, email="bram@nl.test"),
+        other=make_user(org=other_org, email="olga@elsewhere.test"),
+        supplier=make_user(kind="supplier", email="sofia@supplier.test"),
+        secretariat=make_user(kind="secretariat", email="sam@secretariat.test"),
+    )
+
+
+def text_of(response: Any) -> str:
+    """The page text without tags, entities decoded, whitespace collapsed."""
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+
+
+def field_error(response: Any, field_id: str) -> str:
+    """The error shown next to a field (render_field's `<id>-error` paragraph)."""
+    match = re.search(rf'id="{re.escape(field_id)}-error">(.*?)</p>', response.get_data(as_text=True), re.S)
+    return unescape(match.group(1)).strip() if match else ""
+
+
+def create_blank(client, title="Joint dialogue 2027", languages="en, fr") -> int:
+    response = client.post("/questionnaires/new", data={"title": title, "languages": languages})
+    assert response.status_code == 302, text_of(response)
+    return int(re.search(r"/questionnaires/(\d+)", response.headers["Location"]).group(1))
+
+
+def add_section(client, qid: int, key: str, title_en: str, title_fr: str = "", **extra: str) -> Section:
+    data = {"key": key, "title-en": title_en, "title-fr": title_fr, "show_if_mode": "none", **extra}
+    response = client.post(f"/questionnaires/{qid}/sections/new", data=data)
+    assert response.status_code == 302, text_of(response)
+    return latest(qid).sections[-1]
+
+
+def latest(qid: int) -> QuestionnaireVersion:
+    from questionnaire.extensions import db
+
+    db.session.expire_all()
+    return service.get_version(qid)
+
+
+def add_question(client, qid: int, section: Section, type_name: str, data: dict[str, Any]):
+    body = {"type": type_name, "shown_type": type_name, "weight": "1", "show_if_mode": "none", "submit": "save",
+            **data}
+    return client.post(f"/questionnaires/{qid}/sections/{section.id}/questions/new?type={type_name}", data=body)
+
+
+def choice_rows(*options: tuple[str, str, str]) -> dict[str, str]:
+    """Option rows as the form posts them: (value, English label, French label)."""
+    data = {}
+    for i, (value, en, fr) in enumerate(options):
+        data |= {f"options-{i}-value": value, f"options-{i}-label-en": en, f"options-{i}-label-fr": fr}
+    return data
+
+
+def build_policy_questionnaire(client) -> tuple[int, Section, Section]:
+    """A two-section questionnaire: a single choice, a scale, a table and a conditional question."""
+    qid = create_blank(client)
+    policy = add_section(client, qid, "policy", "Policy", "Politique")
+    practice = add_section(client, qid, "practice", "Practice", "Pratique")
+    response = add_question(client, qid, policy, "single_choice", {
+        "key": "policy.exists", "text-en": "Do you have a human-rights policy?",
+        "text-fr": "Avez-vous une politique des droits humains ?", "required": "y",
+        **choice_rows(("yes", "Yes, published", "Oui, publiée"), ("no", "No", "Non")),
+    })
+    assert response.status_code == 302, text_of(response)
+    response = add_question(client, qid, policy, "scale", {
+        "key": "policy.maturity", "text-en": "How mature is it?", "text-fr": "Quelle maturité ?",
+        "scale_min": "0", "scale_max": "4", "scale_labels": "0 | None | Aucune\n4 | Verified | Vérifiée",
+    })
+    assert response.status_code == 302, text_of(response)
+    response = add_question(client, qid, practice, "table", {
+        "key": "factories", "text-en": "Factories", "text-fr": "Usines",
+        "columns-0-key": "name", "columns-0-label-en": "Name", "columns-0-label-fr": "Nom", "columns-0-type": "text",
+        "columns-1-key": "country", "columns-1-label-en": "Country", "columns-1-label-fr": "Pays",
+        "columns-1-type": "single_choice", "columns-1-options": "cn | China | Chine\nvn | Viet Nam",
+    })
+    assert response.status_code == 302, text_of(response)
+    response = add_question(client, qid, practice, "url", {
+        "key": "policy.link", "text-en": "Where is the policy published?", "text-fr": "Où est-elle publiée ?",
+        "show_if_mode": "all", "show_if_rows-0-pick": json.dumps(["policy.exists", "yes"]),
+    })
+    assert response.status_code == 302, text_of(response)
+    return qid, policy, practice
+
+
+# --- creating -------------------------------------------------------------------------------------
+
+
+def test_buyer_creates_a_blank_questionnaire_and_sees_it_listed(client, login, world):
+    login(client, world.owner)
+    qid = create_blank(client, title="Joint dialogue 2027")
+    page = client.get(f"/questionnaires/{qid}")
+    assert page.status_code == 200
+    assert "Joint dialogue 2027" in text_of(page)
+    listing = client.get("/questionnaires/")
+    assert "Joint dialogue 2027" in text_of(listing)
+
+
+def test_blank_questionnaire_with_a_bad_language_shows_the_error_next_to_languages(client, login, world, db):
+    login(client, world.owner)
+    response = client.post("/questionnaires/new", data={"title": "T", "languages": "en, xx-notreal-lang"})
+    assert response.status_code == 400
+    assert field_error(response, "languages")
+    assert db.session.scalar(select(func.count()).select_from(Questionnaire)) == 0
+
+
+def test_buyer_builds_sections_and_questions_of_several_types(client, login, world):
+    login(client, world.owner)
+    qid, _policy, _practice = build_policy_questionnaire(client)
+    version = latest(qid)
+    assert [s.key for s in version.sections] == ["policy", "practice"]
+    keys = [(q.key, q.type) for q in version.questions()]
+    assert keys == [("policy.exists", "single_choice"), ("policy.maturity", "scale"), ("factories", "table"),
+                    ("policy.link", "url")]
+    exists = version.sections[0].questions[0]
+    assert exists.required is True
+    assert exists.config["options"][0] == {"value": "yes", "label": {"en": "Yes, published", "fr": "Oui, publiée"}}
+    scale = version.sections[0].questions[1].config["scale"]
+    assert scale["min"] == 0 and scale["max"] == 4 and scale["labels"]["4"] == {"en": "Verified", "fr": "Vérifiée"}
+    columns = version.sections[1].questions[0].config["columns"]
+    assert columns[1]["options"] == [{"value": "cn", "label": {"en": "China", "fr": "Chine"}},
+                                     {"value": "vn", "label": {"en": "Viet Nam"}}]
+    assert version.sections[1].questions[1].show_if == {"question": "policy.exists", "equals": "yes"}
+    page = text_of(client.get(f"/questionnaires/{qid}"))
+    assert "Shown only if “Do you have a human-rights policy?” is “Yes, published”" in page
+
+
+def test_add_option_button_shows_another_blank_row_without_saving(client, login, world):
+    login(client, world.owner)
+    qid = create_blank(client)
+    section = add_section(client, qid, "s", "S", "S")
+    response = add_question(client, qid, section, "single_choice", {
+        "key": "q1", "text-en": "Q", **choice_rows(("a", "A", ""), ("b", "B", "")), "add_option": "Add an option",
+        "submit": ""})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'name="options-2-value"' in html
+    assert 'value="b"' in html
+    assert not latest(qid).sections[0].questions
+
+
+def test_option_problems_from_the_service_show_next_to_the_option(client, login, world):
+    login(client, world.owner)
+    qid = create_blank(client)
+    section = add_section(client, qid, "s", "S")
+    response = add_question(client, qid, section, "single_choice", {
+        "key": "q1", "text-en": "Q", **choice_rows(("a", "A", ""), ("a", "Again", ""))})
+    assert response.status_code == 400
+    assert "duplicate option value 'a'" in field_error(response, "options-1-value")
+    assert not latest(qid).sections[0].questions
+
+
+def test_moving_questions_and_sections_up_and_down(client, login, world):
+    login(client, world.owner)
+    qid, _policy, practice = build_policy_questionnaire(client)
+    version = latest(qid)
+    maturity = version.sections[0].questions[1]
+    assert client.post(f"/questionnaires/{qid}/questions/{maturity.id}/move",
+                       data={"direction": "up"}).status_code == 302
+    assert [q.key for q in latest(qid).sections[0].questions] == ["policy.maturity", "policy.exists"]
+    # Moving the practice section above policy would put the condition before its question: refused.
+    response = client.post(f"/questionnaires/{qid}/sections/{practice.id}/move", data={"direction": "up"},
+                           follow_redirects=True)
+    assert "later question" in text_of(response)
+    assert [s.key for s in latest(qid).sections] == ["policy", "practice"]
+    table = latest(qid).sections[1].questions[0]
+    client.post(f"/questionnaires/{qid}/questions/{table.id}/move", data={"direction": "down"})
+    assert [q.key for q in latest(qid).sections[1].questions] == ["policy.link", "factories"]
+
+
+def test_condition_builder_offers_only_earlier_questions(client, login, world):
+    login(client, world.owner)
+    qid, _policy, _practice = build_policy_questionnaire(client)
+    exists = latest(qid).sections[0].questions[0]
+    html = client.get(f"/questionnaires/{qid}/questions/{exists.id}/edit").get_data(as_text=True)
+    assert "policy.maturity" not in re.search(r'<select[^>]*show_if_rows-0-pick.*?</select>', html, re.S).group(0)
+    link = latest(qid).sections[1].questions[1]
+    html = client.get(f"/questionnaires/{qid}/questions/{link.id}/edit").get_data(as_text=True)
+    picker = re.search(r'<select[^>]*show_if_rows-0-pick.*?</select>', html, re.S).group(0)
+    assert "policy.exists" in picker and "policy.maturity" in picker
+    assert unescape(json.dumps(["policy.exists", "yes"])) in unescape(picker)
+    # A forged condition on a later question is refused by the service, shown next to the condition.
+    response = client.post(f"/questionnaires/{qid}/questions/{exists.id}/edit", data={
+        "type": "single_choice", "shown_type": "single_choice", "key": "policy.exists", "text-en": "Q",
+        "weight": "1", **choice_rows(("yes", "Yes", ""), ("no", "No", "")), "submit": "save",
+        "show_if_mode": "all", "show_if_rows-0-pick": json.dumps(["policy.maturity", 3])})
+    assert response.status_code == 400
+    assert "policy.maturity" in field_error(response, "show_if_mode")
+    assert latest(qid).sections[0].questions[0].show_if is None
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+
+def test_download_json_round_trips_through_upload(client, login, world):
+    login(client, world.owner)
+    qid, _p, _q = build_policy_questionnaire(client)
+    downloaded = client.get(f"/questionnaires/{qid}/versions/1/download")
+    assert downloaded.status_code == 200
+    assert downloaded.mimetype == "application/json"
+    response = client.post("/questionnaires/upload", data={
+        "file": (io.BytesIO(downloaded.data), "copy.json")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    new_id = int(re.search(r"/questionnaires/(\d+)", response.headers["Location"]).group(1))
+    again = client.get(f"/questionnaires/{new_id}/versions/1/download")
+    assert json.loads(again.data) == json.loads(downloaded.data)
+
+
+def test_uploading_a_broken_file_lists_every_problem_and_writes_nothing(client, login, world, db):
+    login(client, world.owner)
+    document = {"format": "questionnaire/1", "title": "T", "languages": ["en"], "sections": [
+        {"key": "s", "title": "S", "questions": [
+            {"key": "a", "type": "single_choice", "text": "A", "options": [{"value": "x", "label": "X"}]},
+            {"key": "b", "type": "nonsense", "text": "B"},
+            {"key": "c", "type": "text", "text": "C", "show_if": {"question": "zzz", "equals": "y"}},
+        ]}]}
+    response = client.post("/questionnaires/upload", data={
+        "file": (io.BytesIO(json.dumps(document).encode()), "broken.json")}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "sections[0].questions[0].options: at least two options" in page
+    assert "sections[0].questions[1].type" in page
+    assert "sections[0].questions[2].show_if" in page
+    assert db.session.scalar(select(func.count()).select_from(Questionnaire)) == 0
+    response = client.post("/questionnaires/upload", data={
+        "file": (io.BytesIO(b"{not json"), "broken.json")}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "not valid JSON" in text_of(response)
+
+
+def test_uploaded_file_with_missing_translations_is_imported_with_warnings_listed(client, login, world):
+    login(client, world.owner)
+    document = {"format": "questionnaire/1", "title": {"en": "T", "fr": "T fr"}, "languages": ["en", "fr"],
+                "sections": [{"key": "s", "title": "Only English", "questions": [
+                    {"key": "a", "type": "yes_no", "text": "A?"}]}]}
+    response = client.post("/questionnaires/upload", data={
+        "file": (io.BytesIO(json.dumps(document).encode()), "partial.json")}, content_type="multipart/form-data",
+        follow_redirects=True)
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "lack a translation" in page
+    assert "French (fr): 2 texts" in page
+    assert "question a: text" in page
+
+
+def test_creating_from_the_template_library(client, login, world):
+    login(client, world.owner)
+    templates = service.list_templates()
+    response = client.post("/questionnaires/from-template", data={"template": templates[0].name})
+    assert response.status_code == 302
+    qid = int(re.search(r"/questionnaires/(\d+)", response.headers["Location"]).group(1))
+    assert sum(1 for _ in latest(qid).questions()) == templates[0].questions
+
+
+# --- sign-off ---------------------------------------------------------------------------------------
+
+
+def share_with_co_editor(client, qid: int, world) -> None:
+    response = client.post(f"/questionnaires/{qid}/co-editors", data={"organisation": str(world.co_org.id)})
+    assert response.status_code == 302
+
+
+def test_both_organisations_approve_then_publish_then_editing_is_refused_and_a_new_version_opens(
+        app, client, login, world):
+    login(client, world.owner)
+    qid, _policy, _practice = build_policy_questionnaire(client)
+    share_with_co_editor(client, qid, world)
+    page = text_of(client.post(f"/questionnaires/{qid}/versions/1/publish", data={}, follow_redirects=True))
+    assert "still needs the approval of" in page
+    client.post(f"/questionnaires/{qid}/versions/1/approve", data={})
+
+    co_client = app.test_client()
+    login(co_client, world.co)
+    # The co-editor can edit the draft too; an edit clears the owner's approval.
+    version = latest(qid)
+    response = co_client.post(f"/questionnaires/{qid}/details", data={
+        "title-en": "Joint dialogue 2027 (revised)", "title-fr": "Dialogue 2027", "languages": "en, fr"})
+    assert response.status_code == 302
+    assert latest(qid).approvals == []
+    co_client.post(f"/questionnaires/{qid}/versions/1/approve", data={})
+    client.post(f"/questionnaires/{qid}/versions/1/approve", data={})
+    page = text_of(client.get(f"/questionnaires/{qid}"))
+    assert "approved by" in page and "not yet approved" not in page
+
+    response = client.post(f"/questionnaires/{qid}/versions/1/publish", data={}, follow_redirects=True)
+    assert "Version 1 is published" in text_of(response)
+    version = latest(qid)
+    assert version.is_published
+
+    refused = client.get(f"/questionnaires/{qid}/sections/{version.sections[0].id}/edit")
+    assert refused.status_code == 409
+    assert "published and can no longer be changed" in text_of(refused)
+    assert "Start a new version" in text_of(refused)
+    refused = client.post(f"/questionnaires/{qid}/sections/{version.sections[0].id}/questions/new?type=text",
+                          data={"key": "x", "text-en": "X", "type": "text", "shown_type": "text"})
+    assert refused.status_code == 409
+
+    response = client.post(f"/questionnaires/{qid}/new-version", data={})
+    assert response.status_code == 302
+    version2 = latest(qid)
+    assert version2.number == 2 and version2.is_draft
+    assert [q.key for q in version2.questions()] == [q.key for q in version.questions()]
+    page = text_of(client.get(f"/questionnaires/{qid}"))
+    assert "Version 2" in page
+    # The old section's edit page now points at the new version.
+    refused = client.get(f"/questionnaires/{qid}/sections/{version.sections[0].id}/edit")
+    assert refused.status_code == 409
+
+
+# --- preview --------------------------------------------------------------------------------------
+
+
+def test_preview_in_english_and_french_shows_the_translated_texts(client, login, world):
+    login(client, world.owner)
+    qid, _p, _q = build_policy_questionnaire(client)
+    english = client.get(f"/questionnaires/{qid}/versions/1/preview?lang=en")
+    assert english.status_code == 200
+    page = text_of(english)
+    assert "Do you have a human-rights policy?" in page and "Yes, published" in page
+    assert "Shown only if" in page
+    assert 'disabled' in english.get_data(as_text=True)
+    french = text_of(client.get(f"/questionnaires/{qid}/versions/1/preview?lang=fr"))
+    assert "Avez-vous une politique des droits humains ?" in french
+    assert "Oui, publiée" in french and "Chine" in french and "Pratique" in french
+
+
+# --- permissions ----------------------------------------------------------------------------------
+
+
+def test_who_may_see_and_edit_a_questionnaire(app, client, login, world):
+    login(client, world.owner)
+    qid, _policy, _practice = build_policy_questionnaire(client)
+    share_with_co_editor(client, qid, world)
+
+    supplier = app.test_client()
+    login(supplier, world.supplier)
+    assert supplier.get("/questionnaires/").status_code == 403
+    assert supplier.get(f"/questionnaires/{qid}").status_code == 404
+
+    other = app.test_client()
+    login(other, world.other)
+    assert other.get(f"/questionnaires/{qid}").status_code == 404
+    assert other.get(f"/questionnaires/{qid}/versions/1/download").status_code == 404
+    assert other.post(f"/questionnaires/{qid}/sections/new", data={"key": "x"}).status_code == 404
+    assert "Joint dialogue" not in text_of(other.get("/questionnaires/"))
+
+    co = app.test_client()
+    login(co, world.co)
+    assert add_section(co, qid, "extra", "Extra").key == "extra"
+    # Only the owner shares.
+    assert co.post(f"/questionnaires/{qid}/co-editors",
+                   data={"organisation": str(world.other_org.id)}).status_code == 403
+
+    secretariat = app.test_client()
+    login(secretariat, world.secretariat)
+    assert secretariat.get(f"/questionnaires/{qid}").status_code == 200
+    assert "Edit section" not in text_of(secretariat.get(f"/questionnaires/{qid}"))
+    assert secretariat.post(f"/questionnaires/{qid}/sections/new", data={"key": "x"}).status_code == 403
+
+
+# --- size -----------------------------------------------------------------------------------------
+
+
+def large_document(questions: int = 500, options: int = 700) -> dict[str, Any]:
+    """A generated questionnaire: `questions` questions in 10 sections, one table with a huge choice column."""
+    sections = []
+    per_section = questions // 10
+    for s in range(10):
+        items = []
+        for i in range(per_section):
+            key = f"s{s}.q{i}"
+            if s == 0 and i == 0:
+                items.append({"key": key, "type": "table", "text": "Factories", "columns": [
+                    {"key": "name", "label": "Name", "type": "text"},
+                    {"key": "country", "label": "Country", "type": "single_choice",
+                     "options": [{"value": f"c{n}", "label": f"Country {n}"} for n in range(options)]}]})
+            elif i % 2:
+                items.append({"key": key, "type": "single_choice", "text": f"Question {key}",
+                              "options": [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}]})
+            else:
+                items.append({"key": key, "type": "scale", "text": f"Question {key}",
+                              "scale": {"min": 0, "max": 4}, "show_if": {"question": f"s{s}.q{i - 1}",
+                                                                         "equals": "a"} if i > 1 else None})
+                if items[-1]["show_if"] is None:
+                    del items[-1]["show_if"]
+        sections.append({"key": f"s{s}", "title": f"Section {s}", "questions": items})
+    return {"format": "questionnaire/1", "title": "Large", "languages": ["en"], "sections": sections}
+
+
+def count_queries(app, call) -> int:
+    from questionnaire.extensions import db
+
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        response = call()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def test_designer_and_preview_of_a_500_question_questionnaire_do_not_query_per_question(app, client, login,
+                                                                                      world, db):
+    login(client, world.owner)
+    small = service.import_document(interchange.parse_document(large_document(20, 5)), owner=world.owner_org,
+                                    actor=world.owner)
+    large = service.import_document(interchange.parse_document(large_document(500, 700)), owner=world.owner_org,
+                                    actor=world.owner)
+    db.session.commit()
+    db.session.expire_all()
+    for path in ("/questionnaires/{}", "/questionnaires/{}/versions/1/preview?lang=en"):
+        small_count = count_queries(app, lambda p=path: client.get(p.format(small.id)))
+        large_count = count_queries(app, lambda p=path: client.get(p.format(large.id)))
+        assert large_count == small_count, path
+        assert large_count < 25, path
+    assert db.session.scalar(select(func.count()).select_from(Question)) == 520
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) >= 2
+
+
+# --- demo -----------------------------------------------------------------------------------------
+
+
+def test_seed_demo_adds_the_published_template_and_a_shared_draft(app, client, runner, login, db):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    login(client, "buyer@demo.test", "demo")
+    listing = client.get("/questionnaires/")
+    rows = db.session.scalars(select(Questionnaire).order_by(Questionnaire.id)).all()
+    assert len(rows) == 2
+    published, draft = rows
+    assert published.latest_version.is_published
+    assert [a.organisation.name for a in published.latest_version.approvals] == [published.owner.name]
+    assert draft.latest_version.is_draft
+    assert [org.name for org in draft.co_editors] == ["Dutch Government ICT Purchasing"]
+    # Bea reads French, so she sees the French titles.
+    assert "Dialogue de marché commun 2027 (projet)" in text_of(listing)
+    co = app.test_client()
+    login(co, "buyer2@demo.test", "demo")
+    assert co.get(f"/questionnaires/{draft.id}").status_code == 200
+    assert co.get(f"/questionnaires/{published.id}").status_code == 404
