@@ -133,7 +133,9 @@ def questionnaire_import_command(file: Any, owner_reference: str | None) -> None
             click.echo(f"warning: {warning}", err=True)
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
-        click.echo(f"{file.name}: refused ({len(exc.problems)} problems); nothing was imported.", err=True)
+        count = len(exc.problems)
+        click.echo(f"{file.name}: refused ({count} problem{'s' if count != 1 else ''}); nothing was imported.",
+                   err=True)
         sys.exit(2)
     owner = _find_owner(owner_reference)
     for warning in parsed.warnings:
@@ -171,7 +173,47 @@ def questionnaire_export_command(questionnaire_id: int, output: str | None, numb
         click.echo(text, nl=False)
 
 
+@click.group("round")
+def round_group() -> None:
+    """Dialogue rounds: list them and send reminders (for cron)."""
+
+
+@round_group.command("list")
+@with_appcontext
+def round_list_command() -> None:
+    """Print each round's id, title, state, and invited and submitted counts (tab-separated)."""
+    from questionnaire.services import rounds
+
+    click.echo("id\ttitle\tstate\tinvited\tsubmitted")
+    for item in rounds.rounds_with_counts():
+        click.echo(f"{item.round.id}\t{item.round.title}\t{item.round.status.value}\t{item.invited}\t{item.submitted}")
+
+
+@round_group.command("remind")
+@click.argument("round_id", type=int)
+@click.option("--force", is_flag=True, help="Also remind suppliers already reminded today.")
+@with_appcontext
+def round_remind_command(round_id: int, force: bool) -> None:
+    """E-mail every invited supplier of ROUND_ID that has not submitted (once a day each unless --force)."""
+    from questionnaire.services import invitations, rounds
+
+    dialogue_round = rounds.get_round(round_id)
+    if dialogue_round is None:
+        fail(f"There is no round {round_id}.")
+    try:
+        # E-mail templates share the page context processors, which expect a request.
+        with current_app.test_request_context("/", base_url=current_app.config["BASE_URL"]):
+            result = invitations.remind(dialogue_round, force=force, actor=None)  # type: ignore[arg-type]
+    except DomainError as exc:
+        db.session.rollback()
+        fail(str(exc))
+    db.session.commit()
+    click.echo(f"Round {round_id}: {result.sent} reminders sent; {result.already_submitted} already submitted; "
+               f"{result.reminded_today} already reminded today.")
+
+
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI."""
-    for command in (init_db_command, create_user_command, seed_demo_command, questionnaire_group):
+    for command in (init_db_command, create_user_command, seed_demo_command, questionnaire_group,
+                    round_group):
         app.cli.add_command(command)

@@ -288,6 +288,11 @@ def test_shipped_template_validates_without_errors_and_round_trips(db, buyer_org
     assert questionnaires.version_document(import_and_reload(db, exported, buyer_org)) == parsed.document
 
 
+def test_exporting_the_imported_template_gives_back_the_shipped_file_byte_for_byte(db, buyer_org):
+    version = import_and_reload(db, interchange.loads(TEMPLATE.read_bytes()), buyer_org)
+    assert interchange.dumps(questionnaires.export_document(version)) == TEMPLATE.read_text(encoding="utf-8")
+
+
 def test_shipped_template_is_offered_by_the_library(db, buyer_org):
     templates = {template.name: template for template in questionnaires.list_templates()}
     assert "ict_supply_chain_hrdd" in templates
