@@ -255,6 +255,23 @@ def _outbox_message(world: World, role: str) -> str:
     return written.name
 
 
+def _questionnaire(world: World, role: str) -> Any:
+    """A draft owned by the matrix buyer: one section with one question (made once per world)."""
+    made = getattr(world, "_designer_questionnaire", None)
+    if made is None:
+        from questionnaire import interchange
+        from questionnaire.extensions import db
+        from questionnaire.services import questionnaires
+
+        document = {"format": "questionnaire/1", "title": "Matrix", "languages": ["en"], "sections": [
+            {"key": "s", "title": "S", "questions": [{"key": "q", "type": "yes_no", "text": "Q?"}]}]}
+        made = questionnaires.import_document(interchange.parse_document(document), owner=world.orgs["buyer"],
+                                              actor=world.users["buyer"])
+        db.session.commit()
+        world._designer_questionnaire = made  # type: ignore[attr-defined]
+    return made
+
+
 PLACEHOLDERS: dict[str, Callable[[World, str], object]] = {
     "own_org": _own_org,
     "competitor_org": lambda world, role: world.orgs["competitor"].id,
@@ -263,6 +280,9 @@ PLACEHOLDERS: dict[str, Callable[[World, str], object]] = {
     "missing": lambda world, role: 987654,
     "bad_token": lambda world, role: "not-a-valid-token",
     "outbox_message": _outbox_message,
+    "questionnaire": lambda world, role: _questionnaire(world, role).id,
+    "q_section": lambda world, role: _questionnaire(world, role).versions[0].sections[0].id,
+    "q_question": lambda world, role: _questionnaire(world, role).versions[0].sections[0].questions[0].id,
 }
 
 
