@@ -18,6 +18,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from questionnaire.errors import DomainError
 from questionnaire.question_types import (
     KEY_PATTERN,
     MAX_KEY_LENGTH,
@@ -34,7 +35,6 @@ from questionnaire.question_types import (
     join_path,
     normalise_text,
 )
-from questionnaire.services.errors import DomainError
 
 FORMAT = "questionnaire/1"
 DOCUMENT_REQUIRED = ("format", "title", "languages", "sections")

@@ -12,17 +12,18 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, Enum, Float, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from questionnaire.errors import NotAllowed
 from questionnaire.extensions import db
 from questionnaire.models.organisation import Organisation
 from questionnaire.models.types import UTCDateTime, utcnow
 from questionnaire.models.user import User
-from questionnaire.services.errors import NotAllowed
 
 # Shown whenever something tries to change a published version.
-PUBLISHED_VERSION_MESSAGE = (
+PUBLISHED_VERSION_MESSAGE = _l(
     "This version is published and can no longer be changed; start a new version to edit it."
 )
 
