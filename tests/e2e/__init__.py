@@ -1,0 +1,1 @@
+"""Browser tests: Playwright driving Debian's headless Chromium against the live test server."""
