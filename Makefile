@@ -6,8 +6,10 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 # Debian packages WeasyPrint needs (and fonts for Latin, Greek, Cyrillic and CJK in PDFs).
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core
-# Debian packages the test suite needs: the browser, pdftotext, npm for axe-core.
-TEST_DEBS := chromium poppler-utils npm
+# Debian packages the test suite needs: the browser, pdftotext, npm for axe-core. npm is asked for
+# only when there is no npm command: a Node.js from elsewhere (NodeSource) bundles its own npm, and
+# Debian's npm package conflicts with it ("held broken packages").
+TEST_DEBS := chromium poppler-utils $(if $(shell command -v npm 2>/dev/null),,npm)
 
 .PHONY: help install install-test system-deps system-deps-test translations demo serve test test-fast lint bench clean
 
