@@ -32,8 +32,7 @@ def country_choices() -> list[tuple[str, str]]:
 
 def language_choices() -> list[tuple[str, str]]:
     """The interface languages, each named in its own language."""
-    from flask import current_app
-
     from babel import Locale
+    from flask import current_app
 
     return [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in current_app.config["LANGUAGES"]]

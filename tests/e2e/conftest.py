@@ -78,7 +78,7 @@ def browser_context_args(base_url: str) -> dict[str, Any]:
 def log_in_through_page() -> Callable[..., None]:
     """Log in by filling the real log-in form, as a person would; works in any language."""
 
-    def log_in(page: Page, email: str, password: str = "pw") -> None:  # noqa: S107 - make_user's default
+    def log_in(page: Page, email: str, password: str = "pw") -> None:
         page.goto("/login")
         page.locator("#email").fill(email)
         page.locator("#password").fill(password)
