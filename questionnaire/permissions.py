@@ -118,6 +118,72 @@ def can_publish_version(user: User, version: QuestionnaireVersion) -> bool:
     return version.is_draft and can_edit_questionnaire(user, version.questionnaire)
 
 
+# --- dialogue rounds ------------------------------------------------------------------------------
+
+
+def can_create_round(user: User) -> bool:
+    """The secretariat and buyers set up dialogue rounds."""
+    return is_secretariat(user) or is_buyer(user)
+
+
+def is_round_owner(user: User, dialogue_round: DialogueRound) -> bool:
+    """A member of a buyer organisation co-owning the round (accepted or not)."""
+    return is_buyer(user) and dialogue_round.is_owned_by(user.organisation_id)
+
+
+def is_invited_to_round(user: User, dialogue_round: DialogueRound) -> bool:
+    """A member of a supplier organisation invited to the round."""
+    return is_supplier(user) and any(
+        invitation.organisation_id == user.organisation_id for invitation in dialogue_round.invitations
+    )
+
+
+def can_view_round(user: User, dialogue_round: DialogueRound) -> bool:
+    """The secretariat, the co-owners' members and the invited suppliers know the round exists."""
+    return is_secretariat(user) or is_round_owner(user, dialogue_round) or is_invited_to_round(user, dialogue_round)
+
+
+def can_manage_round(user: User, dialogue_round: DialogueRound) -> bool:
+    """Open, close, extend, invite, remind, answer questions: the secretariat or an accepted co-owner's member."""
+    if is_secretariat(user):
+        return True
+    return is_buyer(user) and any(
+        owner.organisation_id == user.organisation_id and owner.accepted_at is not None
+        for owner in dialogue_round.owners
+    )
+
+
+def can_view_round_status(user: User, dialogue_round: DialogueRound) -> bool:
+    """Who sees every invited supplier's progress: the secretariat and the co-owners, never a supplier."""
+    return is_secretariat(user) or is_round_owner(user, dialogue_round)
+
+
+def can_accept_round(user: User, dialogue_round: DialogueRound) -> bool:
+    """A member of a co-owning buyer organisation that has not accepted yet, while the round is a draft."""
+    return (
+        is_buyer(user)
+        and dialogue_round.status == RoundStatus.DRAFT
+        and any(owner.organisation_id == user.organisation_id and owner.accepted_at is None
+                for owner in dialogue_round.owners)
+    )
+
+
+def can_invite_to_round(user: User, dialogue_round: DialogueRound) -> bool:
+    """Owners invite suppliers until the round closes."""
+    return can_manage_round(user, dialogue_round) and dialogue_round.status in (RoundStatus.DRAFT, RoundStatus.OPEN)
+
+
+def can_ask_clarification(user: User, dialogue_round: DialogueRound) -> bool:
+    """Invited suppliers ask questions until the round closes."""
+    return is_invited_to_round(user, dialogue_round) and dialogue_round.status in (RoundStatus.DRAFT,
+                                                                                    RoundStatus.OPEN)
+
+
+def can_answer_clarification(user: User, dialogue_round: DialogueRound) -> bool:
+    """Owners and the secretariat answer and publish clarifications."""
+    return can_manage_round(user, dialogue_round)
+
+
 # --- answering (issue 4) ---
 
 

@@ -222,6 +222,52 @@ ROUTES: dict[str, list[Case]] = {
                               **(DESIGNER_EDIT | {"buyer": 302}))],
     "designer.new_version": [post("/questionnaires/{questionnaire}/new-version", {},
                                   **(DESIGNER_EDIT | {"buyer": 302}))],
+    # --- dialogue rounds ({round}: open, owned by the matrix buyer, the matrix supplier invited) ---
+    "rounds.index": [get("/rounds", anonymous=LOGIN, **EVERYONE_LOGGED_IN)],
+    "rounds.create": [
+        get("/rounds/new", anonymous=LOGIN, supplier=403, buyer=200, secretariat=200),
+        post("/rounds/new", {}, anonymous=LOGIN, supplier=403, buyer=400, secretariat=400),
+    ],
+    "rounds.detail": [
+        get("/rounds/{round}", anonymous=LOGIN, **EVERYONE_LOGGED_IN),
+        get("/rounds/{other_round}", anonymous=LOGIN, supplier=404, buyer=404, secretariat=200),
+        get("/rounds/{missing}", anonymous=LOGIN, supplier=404, buyer=404, secretariat=404),
+    ],
+    # {draft_round}: co-owned by the matrix buyer, which has not accepted yet; nobody invited.
+    "rounds.accept": [post("/rounds/{draft_round}/accept", {}, anonymous=LOGIN, supplier=404, buyer=302,
+                           secretariat=403)],
+    "rounds.open_round": [post("/rounds/{draft_round}/open", {}, anonymous=LOGIN, supplier=404, buyer=403,
+                               secretariat=302)],
+    "rounds.close_round": [
+        post("/rounds/{round}/close", {}, anonymous=LOGIN, supplier=403, buyer=302, secretariat=302),
+        post("/rounds/{other_round}/close", {}, anonymous=LOGIN, supplier=404, buyer=404, secretariat=302),
+    ],
+    "rounds.deadline": [post("/rounds/{round}/deadline", {}, anonymous=LOGIN, supplier=403, buyer=400,
+                             secretariat=400)],
+    "rounds.invite": [post("/rounds/{round}/invite", {}, anonymous=LOGIN, supplier=403, buyer=400,
+                           secretariat=400)],
+    "rounds.import_invitations": [post("/rounds/{round}/import", {}, anonymous=LOGIN, supplier=403, buyer=400,
+                                       secretariat=400)],
+    "rounds.remind": [post("/rounds/{round}/remind", {}, anonymous=LOGIN, supplier=403, buyer=302,
+                           secretariat=302)],
+    "rounds.clarifications": [
+        get("/rounds/{round}/clarifications", anonymous=LOGIN, **EVERYONE_LOGGED_IN),
+        get("/rounds/{other_round}/clarifications", anonymous=LOGIN, supplier=404, buyer=404, secretariat=200),
+        post("/rounds/{round}/clarifications", {}, anonymous=LOGIN, supplier=400, buyer=403, secretariat=403),
+    ],
+    "rounds.answer_clarification": [
+        post("/rounds/{round}/clarifications/{clarification}/answer", {}, anonymous=LOGIN, supplier=403,
+             buyer=302, secretariat=302),
+        post("/rounds/{other_round}/clarifications/{clarification}/answer", {}, anonymous=LOGIN, supplier=404,
+             buyer=404, secretariat=404),
+    ],
+    # {invitation_token}: the competitor's personal link to {round}; only its (new) contact may use it.
+    "rounds.invitation_landing": [
+        get("/i/{bad_token}", anonymous=404, supplier=404, buyer=404, secretariat=404),
+        post("/i/{bad_token}", {}, anonymous=404, supplier=404, buyer=404, secretariat=404),
+        get("/i/{invitation_token}", anonymous=200, supplier=403, buyer=403, secretariat=403),
+        post("/i/{invitation_token}", {}, anonymous=400, supplier=403, buyer=403, secretariat=403),
+    ],
 }
 
 
@@ -272,6 +318,43 @@ def _questionnaire(world: World, role: str) -> Any:
     return made
 
 
+def _rounds(world: World) -> dict[str, Any]:
+    """Rounds of the matrix (made once per world): see the comments on the rounds rows."""
+    made = getattr(world, "_rounds", None)
+    if made is None:
+        from datetime import timedelta
+
+        from rounds_support import make_round, published_version
+
+        from questionnaire.extensions import db
+        from questionnaire.models import Clarification, Invitation, RoundStatus, utcnow
+        from questionnaire.services.invitations import new_token
+
+        buyer, supplier = world.orgs["buyer"], world.orgs["supplier"]
+        version = published_version(buyer)
+        open_round = make_round([buyer], version=version, title="Matrix round")
+        other_buyer = Organisation(name="Matrix other buyer", kind=OrganisationKind.BUYER, country="NL")
+        db.session.add(other_buyer)
+        other_round = make_round([other_buyer], version=version, title="Matrix other round")
+        draft_round = make_round([buyer], version=version, status=RoundStatus.DRAFT, accepted=False,
+                                 opens_at=utcnow() + timedelta(days=1), title="Matrix draft round")
+        token, token_hash = new_token()
+        db.session.add_all([
+            Invitation(round=open_round, organisation=supplier, contact_email="supplier@matrix.example",
+                       language="en", token_hash=new_token()[1]),
+            Invitation(round=open_round, organisation=world.orgs["competitor"], language="en",
+                       contact_email="new-contact@competitor.example", token_hash=token_hash),
+        ])
+        clarification = Clarification(round=open_round, question="Matrix question?",
+                                      asked_by_organisation=supplier, asked_by=world.users["supplier"])
+        db.session.add(clarification)
+        db.session.commit()
+        made = {"round": open_round.id, "other_round": other_round.id, "draft_round": draft_round.id,
+                "clarification": clarification.id, "invitation_token": token}
+        world._rounds = made  # type: ignore[attr-defined]
+    return made
+
+
 PLACEHOLDERS: dict[str, Callable[[World, str], object]] = {
     "own_org": _own_org,
     "competitor_org": lambda world, role: world.orgs["competitor"].id,
@@ -283,6 +366,11 @@ PLACEHOLDERS: dict[str, Callable[[World, str], object]] = {
     "questionnaire": lambda world, role: _questionnaire(world, role).id,
     "q_section": lambda world, role: _questionnaire(world, role).versions[0].sections[0].id,
     "q_question": lambda world, role: _questionnaire(world, role).versions[0].sections[0].questions[0].id,
+    "round": lambda world, role: _rounds(world)["round"],
+    "other_round": lambda world, role: _rounds(world)["other_round"],
+    "draft_round": lambda world, role: _rounds(world)["draft_round"],
+    "clarification": lambda world, role: _rounds(world)["clarification"],
+    "invitation_token": lambda world, role: _rounds(world)["invitation_token"],
 }
 
 

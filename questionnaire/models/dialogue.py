@@ -145,6 +145,8 @@ class Invitation(db.Model):
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the contact chose a password through the link: the link cannot do that twice.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminder_count: Mapped[int] = mapped_column(default=0)
 

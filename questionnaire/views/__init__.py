@@ -13,6 +13,9 @@ def register_blueprints(app: Flask) -> None:
     from questionnaire.views import admin
 
     app.register_blueprint(admin.bp)
+    from questionnaire.views import rounds
+
+    app.register_blueprint(rounds.bp)
     from questionnaire.views import answering
 
     app.register_blueprint(answering.bp)
