@@ -116,7 +116,7 @@ def _load_for_edit(questionnaire_id: int) -> tuple[Questionnaire, QuestionnaireV
 def _published(questionnaire: Questionnaire, version: QuestionnaireVersion) -> tuple[str, int]:
     """The refusal to edit a published version, with the way forward."""
     return render_template("designer/published.html", questionnaire=questionnaire, version=version,
-                           message=_(PUBLISHED_VERSION_MESSAGE), confirm=ConfirmForm()), 409
+                           message=str(PUBLISHED_VERSION_MESSAGE), confirm=ConfirmForm()), 409
 
 
 def _section_of(questionnaire: Questionnaire, version: QuestionnaireVersion, section_id: int) -> Section | None:
@@ -766,16 +766,12 @@ def new_version(questionnaire_id: int):
 # --- preview ------------------------------------------------------------------------------------
 
 
-def preview_form(version: QuestionnaireVersion, language: str) -> tuple[Form, dict[str, list[str]]]:
-    """The answer form a supplier gets, built from every question type's own fields, and each
-    question's field names."""
+def preview_form(version: QuestionnaireVersion, language: str) -> Form:
+    """The answer form a supplier gets, built from every question type's own fields."""
     fields: dict[str, Any] = {}
-    names: dict[str, list[str]] = {}
     for question in version.questions():
-        own = type_of(question).form_fields(question, language)
-        names[question.key] = list(own)
-        fields.update(own)
-    return type("PreviewForm", (Form,), fields)(), names
+        fields.update(type_of(question).form_fields(question, language))
+    return type("PreviewForm", (Form,), fields)()
 
 
 @bp.route("/<int:questionnaire_id>/versions/<int:number>/preview")
@@ -790,11 +786,11 @@ def preview(questionnaire_id: int, number: int):
         language = version.first_language
     questions = {question.key: question for question in version.questions()}
     with force_locale(language):
-        form, names = preview_form(version, language)
+        form = preview_form(version, language)
         body = render_template(
             "designer/_preview_body.html", version=version, form=form, language=language,
             describe=lambda condition: describe_condition(condition, questions, language),
-            names=names, table_rows=DEFAULT_TABLE_ROWS,
+            table_rows=DEFAULT_TABLE_ROWS,
         )
     return render_template("designer/preview.html", questionnaire=questionnaire, version=version,
                            language=language, body=Markup(body),  # noqa: S704 - our own autoescaped template
