@@ -220,6 +220,8 @@ ROUTES: dict[str, list[Case]] = {
                               **(DESIGNER_EDIT | {"buyer": 302}))],
     "designer.publish": [post("/questionnaires/{questionnaire}/versions/1/publish", {},
                               **(DESIGNER_EDIT | {"buyer": 302}))],
+    "designer.upload_version": [post("/questionnaires/{questionnaire}/upload-version", {},
+                                     **(DESIGNER_EDIT | {"buyer": 400}))],
     "designer.new_version": [post("/questionnaires/{questionnaire}/new-version", {},
                                   **(DESIGNER_EDIT | {"buyer": 302}))],
     # --- dialogue rounds ({round}: open, owned by the matrix buyer, the matrix supplier invited) ---

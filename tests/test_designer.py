@@ -470,3 +470,37 @@ def test_seed_demo_adds_the_published_template_and_a_shared_draft(app, client, r
     login(co, "buyer2@demo.test", "demo")
     assert co.get(f"/questionnaires/{draft.id}").status_code == 200
     assert co.get(f"/questionnaires/{published.id}").status_code == 404
+    dashboard = text_of(client.get("/dashboard"))
+    assert "Dialogue de marché commun 2027 (projet)" in dashboard
+
+
+def test_a_file_uploaded_after_publication_becomes_the_next_draft(client, login, world, db):
+    login(client, world.owner)
+    qid, _p, _q = build_policy_questionnaire(client)
+    client.post(f"/questionnaires/{qid}/versions/1/approve", data={})
+    client.post(f"/questionnaires/{qid}/versions/1/publish", data={})
+    document = json.loads(client.get(f"/questionnaires/{qid}/versions/1/download").data)
+    document["title"] = {"en": "Second edition", "fr": "Deuxième édition"}
+    broken = dict(document, languages=[])
+    response = client.post(f"/questionnaires/{qid}/upload-version", data={
+        "file": (io.BytesIO(json.dumps(broken).encode()), "v2.json")}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "languages" in text_of(response)
+    assert len(service.version_history(db.session.get(Questionnaire, qid))) == 1
+    response = client.post(f"/questionnaires/{qid}/upload-version", data={
+        "file": (io.BytesIO(json.dumps(document).encode()), "v2.json")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    version = latest(qid)
+    assert version.number == 2 and version.is_draft and version.title["en"] == "Second edition"
+
+
+def test_deleting_a_section_is_offered_on_its_edit_page_and_removes_its_questions(client, login, world):
+    login(client, world.owner)
+    qid = create_blank(client)
+    section = add_section(client, qid, "gone", "Gone")
+    add_question(client, qid, section, "yes_no", {"key": "g1", "text-en": "G?"})
+    page = text_of(client.get(f"/questionnaires/{qid}/sections/{section.id}/edit"))
+    assert "also deletes its 1 question" in page
+    response = client.post(f"/questionnaires/{qid}/sections/{section.id}/delete", data={}, follow_redirects=True)
+    assert "The section gone is deleted." in text_of(response)
+    assert latest(qid).sections == []

@@ -297,7 +297,8 @@ def describe_condition(condition: Mapping[str, Any] | None, questions: Mapping[s
     return _("“%(question)s” is one of “%(values)s”", question=text, values="”, “".join(shown))
 
 
-def _version_page(questionnaire: Questionnaire, version: QuestionnaireVersion) -> str:
+def _version_page(questionnaire: Questionnaire, version: QuestionnaireVersion, *,
+                  upload_form: UploadForm | None = None, upload_problems: Sequence[Any] = ()) -> str:
     me = _me()
     language = _ui_language()
     is_latest = version.number == questionnaire.latest_version.number
@@ -323,6 +324,7 @@ def _version_page(questionnaire: Questionnaire, version: QuestionnaireVersion) -
         describe=lambda condition: describe_condition(condition, questions, language),
         type_labels={name: qtype.label for name, qtype in QUESTION_TYPES.items()}, type_choices=type_choices(),
         share_form=share_form, confirm=ConfirmForm(formdata=None), language_name=language_name,
+        upload_form=upload_form or UploadForm(formdata=None), upload_problems=upload_problems,
     )
 
 
@@ -724,6 +726,33 @@ def question_move(questionnaire_id: int, question_id: int):
 
 
 # --- approval, publication, versions ------------------------------------------------------------
+
+
+@bp.route("/<int:questionnaire_id>/upload-version", methods=["POST"])
+@login_required
+def upload_version(questionnaire_id: int):
+    """Make an uploaded questionnaire/1 file the next draft of a questionnaire whose latest version is published."""
+    questionnaire = _load(questionnaire_id)
+    me = _me()
+    authorise(permissions.can_edit_questionnaire(me, questionnaire))
+    form = UploadForm()
+    problems: list[Any] = []
+    if form.validate_on_submit():
+        try:
+            parsed = interchange.loads(form.file.data.read())
+            version = service.import_as_new_version(questionnaire, parsed, actor=me, ip=client_ip())
+        except FormatError as exc:
+            db.session.rollback()
+            problems = [*exc.problems]
+        except DomainError as exc:
+            db.session.rollback()
+            form.file.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The file is imported as version %(number)d, a draft.", number=version.number), "success")
+            return redirect(_designer_url(questionnaire))
+    return _version_page(questionnaire, _load_version(questionnaire), upload_form=form,
+                         upload_problems=problems), 400
 
 
 @bp.route("/<int:questionnaire_id>/versions/<int:number>/approve", methods=["POST"])
