@@ -6,11 +6,13 @@ import io
 import json
 import re
 from html import unescape
+from html.parser import HTMLParser
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select
+from werkzeug.datastructures import MultiDict
 
 from questionnaire import interchange
 from questionnaire.models import AuditEvent, Question, Questionnaire, QuestionnaireVersion, Section
@@ -504,3 +506,94 @@ def test_deleting_a_section_is_offered_on_its_edit_page_and_removes_its_question
     response = client.post(f"/questionnaires/{qid}/sections/{section.id}/delete", data={}, follow_redirects=True)
     assert "The section gone is deleted." in text_of(response)
     assert latest(qid).sections == []
+
+
+class FormReader(HTMLParser):
+    """The data a browser would send for the form whose action matches, as (name, value) pairs."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.action = action
+        self.inside = False
+        self.pairs: list[tuple[str, str]] = []
+        self.select: tuple[str, bool] | None = None
+        self.select_first: str | None = None
+        self.select_chosen = False
+        self.option_value: str | None = None
+        self.option_selected = False
+        self.textarea: str | None = None
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.inside = unescape(a.get("action", "")) == self.action
+        if not self.inside or "disabled" in a:
+            return
+        if tag == "input" and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.pairs.append((a["name"], a.get("value", "on")))
+            elif kind not in ("submit", "file", "button"):
+                self.pairs.append((a["name"], a.get("value", "")))
+        elif tag == "select":
+            self.select = (a["name"], "multiple" in a)
+            self.select_first, self.select_chosen = None, False
+        elif tag == "option" and self.select:
+            value = a.get("value", "")
+            if self.select_first is None:
+                self.select_first = value
+            if "selected" in a:
+                self.pairs.append((self.select[0], value))
+                self.select_chosen = True
+        elif tag == "textarea":
+            self.textarea, self.text = a["name"], ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self.select:
+            if not self.select_chosen and not self.select[1] and self.select_first is not None:
+                self.pairs.append((self.select[0], self.select_first))
+            self.select = None
+        elif tag == "textarea" and self.textarea:
+            # A browser drops the one newline that follows <textarea>.
+            self.pairs.append((self.textarea, self.text[1:] if self.text.startswith("\n") else self.text))
+            self.textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea:
+            self.text += data
+
+
+def resubmit(client, url: str) -> Any:
+    """Open an edit page and send its form back untouched, as a person pressing Save would."""
+    page = client.get(url)
+    assert page.status_code == 200
+    reader = FormReader(url)
+    reader.feed(page.get_data(as_text=True))
+    data = MultiDict(reader.pairs)
+    data["submit"] = "save"
+    return client.post(url, data=data)
+
+
+def test_saving_every_template_question_unchanged_changes_nothing(client, login, world):
+    login(client, world.owner)
+    name = service.list_templates()[0].name
+    response = client.post("/questionnaires/from-template", data={"template": name})
+    qid = int(re.search(r"/questionnaires/(\d+)", response.headers["Location"]).group(1))
+    before = client.get(f"/questionnaires/{qid}/versions/1/download").data
+    version = latest(qid)
+    ids = [(q.id, q.key) for q in version.questions()]
+    sections = [s.id for s in version.sections]
+    for question_id, key in ids:
+        response = resubmit(client, f"/questionnaires/{qid}/questions/{question_id}/edit")
+        assert response.status_code == 302, (key, text_of(response)[-1500:])
+    for section_id in sections:
+        response = resubmit(client, f"/questionnaires/{qid}/sections/{section_id}/edit")
+        assert response.status_code == 302, text_of(response)[-1500:]
+    response = resubmit(client, f"/questionnaires/{qid}/details")
+    assert response.status_code == 302, text_of(response)[-1500:]
+    after = client.get(f"/questionnaires/{qid}/versions/1/download").data
+    assert json.loads(after) == json.loads(before)
