@@ -15,21 +15,36 @@ Nothing here decides who may see what: `reports.disclosure` does that per audien
 from __future__ import annotations
 
 import statistics
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Float, String, and_, case, cast, func, literal_column, or_, over, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.elements import ColumnElement
+
+from questionnaire.extensions import db
 from questionnaire.models import (
+    Answer,
     DialogueRound,
+    Invitation,
+    Organisation,
     Question,
     QuestionnaireVersion,
+    Response,
+    ResponseStatus,
     Section,
 )
 from questionnaire.question_types import (
+    QUESTION_TYPES,
+    condition_keys,
     is_na,
     type_of,
+    visible_parts,
 )
+from questionnaire.services.questionnaires import version_load_options
 
 # Types whose answer is one value among a known few: counted per value.
 SINGLE_VALUE_TYPES = frozenset({"yes_no", "single_choice", "scale"})
@@ -276,14 +291,438 @@ def section_score(questions: Sequence[Question], values: Mapping[str, Any],
     return 100 * total / weights if weights else None
 
 
+# --- JSON in SQL, per dialect ---------------------------------------------------------------------
+
+
+class _JsonSQL:
+    """The few JSON expressions the counts need, for SQLite (json1) and PostgreSQL (json)."""
+
+    def __init__(self, dialect: str) -> None:
+        self.postgres = dialect == "postgresql"
+        self.string = "string" if self.postgres else "text"
+        self.numbers = ("number",) if self.postgres else ("integer", "real")
+
+    def kind(self, value: Any) -> ColumnElement[Any]:
+        """The JSON type name of a value (NULL for SQL NULL)."""
+        return func.json_typeof(value) if self.postgres else func.json_type(value)
+
+    def scalar(self, value: Any) -> ColumnElement[Any]:
+        """A top-level scalar as SQL text (PostgreSQL) or its natural SQL type (SQLite)."""
+        if self.postgres:
+            return value.op("#>>")(literal_column("'{}'"))
+        return func.json_extract(value, "$")
+
+    def number(self, value: Any) -> ColumnElement[float]:
+        """A top-level JSON number as a float."""
+        return cast(self.scalar(value), Float)
+
+    def is_na(self, value: Any) -> ColumnElement[bool]:
+        """The not-applicable marker {"na": true, ...}; no type stores an object as its own value."""
+        if self.postgres:
+            return and_(self.kind(value) == "object", value.op("->>")("na") == "true")
+        return and_(self.kind(value) == "object", func.json_extract(value, "$.na") == 1)
+
+    def is_answered(self, value: Any) -> ColumnElement[bool]:
+        """A real answer: not N/A, not null, not an empty string or list (the stored forms of blank)."""
+        kind = self.kind(value)
+        return and_(
+            value.is_not(None),
+            kind.not_in(("null", "object")),
+            or_(kind != self.string, self.scalar(value) != ""),
+            or_(kind != "array", func.json_array_length(value) > 0),
+        )
+
+    def elements(self, value: Any) -> Any:
+        """The elements of a JSON array of strings, as a table with a `value` column."""
+        if self.postgres:
+            return func.json_array_elements_text(value).table_valued("value")
+        return func.json_each(value).table_valued("value")
+
+
 # --- the aggregation ----------------------------------------------------------------------------
+
+
+def load_version(round_: DialogueRound) -> QuestionnaireVersion:
+    """The round's questionnaire version with its sections and questions, in a fixed few queries."""
+    version = db.session.scalar(
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.id == round_.questionnaire_version_id)
+        .options(*version_load_options())
+    )
+    assert version is not None  # a round always has its version (foreign key)
+    return version
+
+
+def _conditional_keys(version: QuestionnaireVersion) -> tuple[set[str], set[str]]:
+    """(keys conditions depend on, keys of questions that may be hidden)."""
+    sources: set[str] = set()
+    conditional: set[str] = set()
+    for section in version.sections:
+        sources |= condition_keys(section.show_if)
+        for question in section.questions:
+            sources |= condition_keys(question.show_if)
+            if section.show_if or question.show_if:
+                conditional.add(question.key)
+    return sources, conditional
+
+
+def _suppliers(round_: DialogueRound, country: str | None) -> tuple[list[SupplierRow], int]:
+    """The suppliers with a submitted response (by name) and how many responses were started."""
+    query = (
+        select(Response.id, Response.status, Response.submitted_at, Organisation.id, Organisation.name,
+               Organisation.country)
+        .join(Organisation, Organisation.id == Response.organisation_id)
+        .where(Response.round_id == round_.id)
+    )
+    if country:
+        query = query.where(Organisation.country == country)
+    rows = db.session.execute(query).all()
+    submitted = [
+        SupplierRow(response_id=rid, organisation_id=oid, name=name, country=ctry, submitted_at=at)
+        for rid, status, at, oid, name, ctry in rows if status == ResponseStatus.SUBMITTED
+    ]
+    submitted.sort(key=lambda s: (s.name.casefold(), s.response_id))
+    return submitted, len(rows)
+
+
+def _invitations(round_: DialogueRound, country: str | None) -> tuple[int, list[str]]:
+    """Invited suppliers (in the country, when given) and every invited country."""
+    rows = db.session.execute(
+        select(Organisation.country, func.count())
+        .select_from(Invitation)
+        .join(Organisation, Organisation.id == Invitation.organisation_id)
+        .where(Invitation.round_id == round_.id)
+        .group_by(Organisation.country)
+    ).all()
+    per_country: dict[str, int] = {ctry: n for ctry, n in rows}  # noqa: C416 - rows are Row objects
+    invited = per_country.get(country, 0) if country else sum(per_country.values())
+    return invited, sorted(per_country)
+
+
+class _Scope:
+    """The answers that count: submitted responses of the round (and country), visible questions only."""
+
+    def __init__(self, round_: DialogueRound, country: str | None,
+                 hidden: Mapping[str, set[int]]) -> None:
+        self.round = round_
+        self.country = country
+        self.hidden = hidden
+        self.json = _JsonSQL(db.session.get_bind().dialect.name)
+
+    def where(self, query: Any, keys: Iterable[str]) -> Any:
+        """Restrict a query over Answer to the scope and some question keys."""
+        query = query.join(Response, Response.id == Answer.response_id).where(
+            Response.round_id == self.round.id,
+            Response.status == ResponseStatus.SUBMITTED,
+            Answer.question_key.in_(sorted(set(keys))),
+        )
+        if self.country:
+            query = query.join(Organisation, Organisation.id == Response.organisation_id).where(
+                Organisation.country == self.country)
+        for key, response_ids in sorted(self.hidden.items()):
+            # An answer to a question its supplier was not shown is ignored (DESIGN.md section 5).
+            if response_ids:
+                query = query.where(or_(Answer.question_key != key, Answer.response_id.not_in(sorted(response_ids))))
+        return query
+
+
+def _median_from_counts(counts: Mapping[int, int]) -> float | None:
+    """The median of values given as {value: how many}, without expanding them."""
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    middle = ((total - 1) // 2, total // 2)
+    seen = 0
+    found: list[float] = []
+    for value in sorted(counts):
+        n = counts[value]
+        for position in middle:
+            if seen <= position < seen + n:
+                found.append(value)
+        seen += n
+    return sum(found) / 2
+
+
+def _shares(counts: Mapping[Any, int], total: int) -> dict[Any, float | None]:
+    return {key: (count / total if total else None) for key, count in counts.items()}
 
 
 def aggregate_round(round_: DialogueRound, *, country: str | None = None) -> RoundResults:
     """Aggregate the round's submitted responses (only suppliers of `country` when given)."""
-    raise NotImplementedError
+    version = load_version(round_)
+    questions = {q.key: q for q in version.questions()}
+    invited, countries = _invitations(round_, country)
+    suppliers, started = _suppliers(round_, country)
+    response_ids = [s.response_id for s in suppliers]
+
+    # Visibility and scores need each supplier's condition and scored answers (small values, one query).
+    sources, conditional = _conditional_keys(version)
+    scored_keys = {key for key, q in questions.items() if is_scored_question(q)}
+    values: dict[int, dict[str, Any]] = defaultdict(dict)
+    wanted = sources | scored_keys
+    if wanted and response_ids:
+        scope = _Scope(round_, country, {})
+        rows = db.session.execute(
+            scope.where(select(Answer.response_id, Answer.question_key, Answer.value).select_from(Answer), wanted)
+        ).all()
+        for rid, key, value in rows:
+            values[rid][key] = value
+    visible: dict[int, frozenset[str]] = {}
+    hidden: dict[str, set[int]] = defaultdict(set)
+    for rid in response_ids:
+        if conditional:
+            shown = visible_parts(version.sections, values[rid]).questions
+            for key in conditional - shown:
+                hidden[key].add(rid)
+        else:
+            shown = frozenset(questions)
+        visible[rid] = shown
+    scope = _Scope(round_, country, hidden)
+
+    results = {key: QuestionResult(question=q, section_key=q.section.key) for key, q in questions.items()}
+    if response_ids:
+        _count_all(scope, results)
+        _count_single_values(scope, results)
+        _count_multiple_choice(scope, results)
+        _summarise_numbers(scope, results)
+        _summarise_dates(scope, results)
+        _collect_quotes(scope, results, {s.response_id: s.name for s in suppliers})
+        _summarise_tables(scope, results)
+    for result in results.values():
+        _finish_summary(result)
+
+    sections = []
+    for section in version.sections:
+        section_results = [results[q.key] for q in section.questions]
+        scores = {rid: section_score(section.questions, values[rid], visible[rid]) for rid in response_ids}
+        for result in section_results:
+            if result.key in scored_keys:
+                per_supplier = [normalised_score(result.question, values[rid].get(result.key))
+                                for rid in response_ids if result.key in visible[rid]]
+                known = [100 * s for s in per_supplier if s is not None]
+                result.scored = len(known)
+                result.mean_score = statistics.fmean(known) if known else None
+        sections.append(SectionResult(
+            section=section, questions=section_results, scores=scores,
+            distribution=Distribution.of(s for s in scores.values() if s is not None)))
+    return RoundResults(round=round_, version=version, country=country, invited=invited, started=started,
+                        submitted=len(suppliers), suppliers=suppliers, sections=sections, countries=countries)
+
+
+def _keys_of(results: Mapping[str, QuestionResult], types: Iterable[str]) -> list[str]:
+    wanted = set(types)
+    return [key for key, result in results.items() if result.type in wanted]
+
+
+def _count_all(scope: _Scope, results: dict[str, QuestionResult]) -> None:
+    """Respondents, answered, N/A and confidential counts of every question: one GROUP BY."""
+    json = scope.json
+    kind = case((json.is_na(Answer.value), "na"), (json.is_answered(Answer.value), "answered"), else_="blank")
+    query = scope.where(
+        select(Answer.question_key, kind.label("kind"), func.count(),
+               func.sum(case((Answer.confidential, 1), else_=0)))
+        .select_from(Answer), results
+    ).group_by(Answer.question_key, kind)
+    for key, answer_kind, count, confidential in db.session.execute(query).all():
+        result = results[key]
+        if answer_kind == "na":
+            result.not_applicable += count
+        elif answer_kind == "answered":
+            result.answered += count
+        else:
+            continue
+        result.respondents += count
+        result.confidential += int(confidential or 0)
+
+
+def _count_single_values(scope: _Scope, results: dict[str, QuestionResult]) -> None:
+    """yes_no, single_choice and scale: suppliers per value, one GROUP BY over all such questions."""
+    keys = _keys_of(results, SINGLE_VALUE_TYPES)
+    if not keys:
+        return
+    json = scope.json
+    value = json.scalar(Answer.value)
+    query = scope.where(
+        select(Answer.question_key, value.label("value"), func.count()).select_from(Answer), keys
+    ).where(json.is_answered(Answer.value)).group_by(Answer.question_key, value)
+    counts: dict[str, dict[Any, int]] = defaultdict(dict)
+    for key, answer_value, count in db.session.execute(query).all():
+        counts[key][answer_value] = count
+    for key in keys:
+        result = results[key]
+        found = counts.get(key, {})
+        if result.type == "scale":
+            low, high = result.question.config["scale"]["min"], result.question.config["scale"]["max"]
+            by_point = {int(float(v)): n for v, n in found.items()}
+            distribution = {point: by_point.get(point, 0) for point in range(low, high + 1)}
+            total = sum(distribution.values())
+            mean = sum(p * n for p, n in distribution.items()) / total if total else None
+            result.summary = {"distribution": distribution, "mean": mean,
+                              "median": _median_from_counts(distribution)}
+        else:
+            if result.type == "yes_no":
+                options = ["yes", "no"]
+            else:
+                options = [o["value"] for o in result.question.config.get("options") or []]
+            by_value = {str(v): n for v, n in found.items()}
+            option_counts = {option: by_value.get(option, 0) for option in options}
+            result.summary = {"counts": option_counts, "shares": _shares(option_counts, result.answered)}
+
+
+def _count_multiple_choice(scope: _Scope, results: dict[str, QuestionResult]) -> None:
+    """multiple_choice: suppliers per option through the JSON array's elements, one GROUP BY."""
+    keys = _keys_of(results, ("multiple_choice",))
+    if not keys:
+        return
+    json = scope.json
+    elements = json.elements(Answer.value)
+    query = scope.where(
+        select(Answer.question_key, elements.c.value, func.count(Answer.response_id.distinct()))
+        .select_from(Answer).join(elements, literal_column("1") == 1), keys
+    ).where(json.kind(Answer.value) == "array").group_by(Answer.question_key, elements.c.value)
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, option, count in db.session.execute(query).all():
+        counts[key][str(option)] = count
+    for key in keys:
+        result = results[key]
+        options = [o["value"] for o in result.question.config.get("options") or []]
+        option_counts = {option: counts[key].get(option, 0) for option in options}
+        # Shares of respondents: they add up to more than 1 when suppliers tick several options.
+        result.summary = {"counts": option_counts, "shares": _shares(option_counts, result.answered)}
+
+
+def _summarise_numbers(scope: _Scope, results: dict[str, QuestionResult]) -> None:
+    """number and percentage: n, min, mean, max by GROUP BY; the exact median by a window function."""
+    keys = _keys_of(results, NUMBER_TYPES)
+    if not keys:
+        return
+    json = scope.json
+    number = json.number(Answer.value)
+    is_number = json.kind(Answer.value).in_(json.numbers)
+    query = scope.where(
+        select(Answer.question_key, func.count(), func.min(number), func.avg(number), func.max(number))
+        .select_from(Answer), keys
+    ).where(is_number).group_by(Answer.question_key)
+    for key, n, low, mean, high in db.session.execute(query).all():
+        results[key].summary = {"n": n, "min": _plain(low), "median": None, "mean": float(mean),
+                                "max": _plain(high)}
+    ranked = scope.where(
+        select(
+            Answer.question_key.label("key"),
+            number.label("number"),
+            over(func.row_number(), partition_by=Answer.question_key, order_by=number).label("position"),
+            over(func.count(), partition_by=Answer.question_key).label("n"),
+        ).select_from(Answer), keys
+    ).where(is_number).subquery()
+    # The middle one or two values: positions (n+1) div 2 and (n+2) div 2, counting from 1.
+    middle = select(ranked.c.key, func.avg(ranked.c.number)).where(
+        or_(ranked.c.position == (ranked.c.n + 1) // 2,
+            ranked.c.position == (ranked.c.n + 2) // 2)
+    ).group_by(ranked.c.key)
+    for key, median in db.session.execute(middle).all():
+        results[key].summary["median"] = _plain(median)
+
+
+def _plain(value: Any) -> int | float | None:
+    """A number from the database as int when whole (so 12.0 reads 12)."""
+    if value is None:
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+def _summarise_dates(scope: _Scope, results: dict[str, QuestionResult]) -> None:
+    """date: count, earliest and latest (ISO dates sort as text), one GROUP BY."""
+    keys = _keys_of(results, ("date",))
+    if not keys:
+        return
+    json = scope.json
+    text = cast(json.scalar(Answer.value), String)
+    query = scope.where(
+        select(Answer.question_key, func.count(), func.min(text), func.max(text)).select_from(Answer), keys
+    ).where(json.is_answered(Answer.value)).group_by(Answer.question_key)
+    for key, count, earliest, latest in db.session.execute(query).all():
+        results[key].summary = {"count": count, "earliest": earliest, "latest": latest}
+
+
+def _collect_quotes(scope: _Scope, results: dict[str, QuestionResult], names: Mapping[int, str]) -> None:
+    """text and long_text: the answers the supplier allowed to quote and did not mark confidential."""
+    keys = _keys_of(results, TEXT_TYPES)
+    if not keys:
+        return
+    json = scope.json
+    query = scope.where(
+        select(Answer.question_key, Answer.response_id, Answer.value).select_from(Answer), keys
+    ).where(Answer.quotable.is_(True), Answer.confidential.is_(False), json.is_answered(Answer.value))
+    for key, rid, value in db.session.execute(query).all():
+        if isinstance(value, str) and value.strip():
+            results[key].quotes.append(Quote(text=value, response_id=rid, supplier=names.get(rid, "")))
+    for key in keys:
+        # Alphabetical, so the order says nothing about who answered first or is named first.
+        results[key].quotes.sort(key=lambda quote: (quote.text.casefold(), quote.response_id))
+
+
+def _summarise_tables(scope: _Scope, results: dict[str, QuestionResult]) -> None:
+    """table: row counts and per-column summaries through the registry (the rows are loaded)."""
+    keys = _keys_of(results, ("table",))
+    if not keys:
+        return
+    json = scope.json
+    query = scope.where(
+        select(Answer.question_key, Answer.value).select_from(Answer), keys
+    ).where(json.is_answered(Answer.value))
+    per_key: dict[str, list[Any]] = defaultdict(list)
+    for key, value in db.session.execute(query).all():
+        per_key[key].append(value)
+    for key in keys:
+        summary = QUESTION_TYPES["table"].summarise(per_key.get(key, []), results[key].question)
+        summary.pop("answered", None)
+        summary.pop("not_applicable", None)
+        results[key].summary = summary
+
+
+def _finish_summary(result: QuestionResult) -> None:
+    """Fill in the keys of types counted by `_count_all` alone, and `answered` / `not_applicable`."""
+    if not result.summary:
+        empty = QUESTION_TYPES[result.type].summarise([], result.question)
+        empty.pop("answered", None)
+        empty.pop("not_applicable", None)
+        result.summary = empty
+    if "count" in result.summary and result.type in (*TEXT_TYPES, "url", "file"):
+        result.summary["count"] = result.answered
+    result.summary["answered"] = result.answered
+    result.summary["not_applicable"] = result.not_applicable
 
 
 def supplier_answers(round_: DialogueRound, response_id: int) -> SupplierAnswers | None:
     """One submitted response's answers and section scores, for the named per-supplier views."""
-    raise NotImplementedError
+    row = db.session.execute(
+        select(Response, Organisation)
+        .join(Organisation, Organisation.id == Response.organisation_id)
+        .where(Response.id == response_id, Response.round_id == round_.id,
+               Response.status == ResponseStatus.SUBMITTED)
+        .options(selectinload(Response.answers))
+    ).first()
+    if row is None:
+        return None
+    response, organisation = row
+    version = load_version(round_)
+    stored = {answer.question_key: answer for answer in response.answers}
+    values = {key: answer.value for key, answer in stored.items()}
+    shown = visible_parts(version.sections, values).questions
+    sections: dict[str, list[SupplierAnswer]] = {}
+    scores: dict[str, float | None] = {}
+    for section in version.sections:
+        answers = []
+        for question in section.questions:
+            answer = stored.get(question.key)
+            if answer is None:
+                continue
+            answers.append(SupplierAnswer(question=question, value=answer.value, confidential=answer.confidential,
+                                          quotable=answer.quotable, comment=answer.comment or "",
+                                          visible=question.key in shown))
+        sections[section.key] = answers
+        scores[section.key] = section_score(section.questions, values, shown)
+    supplier = SupplierRow(response_id=response.id, organisation_id=organisation.id, name=organisation.name,
+                           country=organisation.country, submitted_at=response.submitted_at)
+    return SupplierAnswers(supplier=supplier, sections=sections, scores=scores)
