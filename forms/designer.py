@@ -56,6 +56,15 @@ def language_name(code: str) -> str:
         return code
 
 
+def own_language_name(code: str) -> str:
+    """A language named in itself ("fr" -> "Français"), as the preview's language switch shows it."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_")) or code
+    except (UnknownLocaleError, ValueError):
+        return code
+    return name[:1].upper() + name[1:]
+
+
 # --- translated texts ----------------------------------------------------------------------------
 
 

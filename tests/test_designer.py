@@ -597,3 +597,40 @@ def test_saving_every_template_question_unchanged_changes_nothing(client, login,
     assert response.status_code == 302, text_of(response)[-1500:]
     after = client.get(f"/questionnaires/{qid}/versions/1/download").data
     assert json.loads(after) == json.loads(before)
+
+
+def test_changing_the_type_shows_the_new_types_fields_and_keeps_what_was_typed(client, login, world):
+    login(client, world.owner)
+    qid = create_blank(client)
+    section = add_section(client, qid, "s", "S")
+    url = f"/questionnaires/{qid}/sections/{section.id}/questions/new?type=text"
+    response = client.post(url, data={"type": "single_choice", "shown_type": "text", "key": "supplier.kind",
+                                      "text-en": "What kind of supplier are you?", "weight": "1",
+                                      "show_if_mode": "none", "change_type": "Change type"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'name="options-0-value"' in html and 'value="supplier.kind"' in html
+    assert "What kind of supplier are you?" in html
+    assert not latest(qid).sections[0].questions
+    response = add_question(client, qid, section, "single_choice", {
+        "key": "supplier.kind", "text-en": "What kind of supplier are you?",
+        **choice_rows(("maker", "Manufacturer", ""), ("reseller", "Reseller", ""))})
+    assert response.status_code == 302
+    question = latest(qid).sections[0].questions[0]
+    # Editing it into a yes/no question drops the options.
+    response = client.post(f"/questionnaires/{qid}/questions/{question.id}/edit", data={
+        "type": "yes_no", "shown_type": "yes_no", "key": "supplier.kind", "text-en": "Do you make hardware?",
+        "weight": "1", "show_if_mode": "none", "submit": "save"})
+    assert response.status_code == 302, text_of(response)
+    question = latest(qid).sections[0].questions[0]
+    assert question.type == "yes_no" and question.config == {}
+
+
+def test_a_question_without_text_in_the_main_language_is_refused_next_to_that_field(client, login, world):
+    login(client, world.owner)
+    qid = create_blank(client)
+    section = add_section(client, qid, "s", "S")
+    response = add_question(client, qid, section, "text", {"key": "k", "text-en": "", "text-fr": "Seulement"})
+    assert response.status_code == 400
+    assert field_error(response, "text-en")
+    assert "Please correct the following" in text_of(response)

@@ -41,6 +41,7 @@ from forms.designer import (
     flat_errors,
     language_name,
     metadata_form_class,
+    own_language_name,
     parse_languages,
     question_data,
     question_form_class,
@@ -823,4 +824,4 @@ def preview(questionnaire_id: int, number: int):
         )
     return render_template("designer/preview.html", questionnaire=questionnaire, version=version,
                            language=language, body=Markup(body),  # noqa: S704 - our own autoescaped template
-                           language_name=language_name)
+                           own_language_name=own_language_name)

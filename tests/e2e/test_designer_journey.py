@@ -129,7 +129,7 @@ def test_buyers_build_preview_approve_publish_and_reopen_a_questionnaire(page: P
     expect(page.locator(".preview")).to_contain_text("Shown only if")
     expect(page.get_by_label("Yes, published")).to_be_disabled()
     checks.axe("preview en")
-    page.get_by_role("navigation", name="Preview language").get_by_role("link", name="French").click()
+    page.get_by_role("navigation", name="Preview language").get_by_role("link", name="Français").click()
     expect(page.locator(".preview")).to_contain_text("Avez-vous une politique des droits humains ?")
     expect(page.locator(".preview")).to_contain_text("Usines d'assemblage final")
     # A missing French label falls back to English.
