@@ -181,6 +181,8 @@ class RoundResults:
     sections: list[SectionResult]
     # Countries of the invited suppliers, for the filter (ISO alpha-2, sorted).
     countries: list[str]
+    # False when answers marked confidential were left out (the buyers' figures: see reports.disclosure).
+    includes_confidential: bool = True
 
     @property
     def k(self) -> int:
@@ -402,11 +404,12 @@ def _invitations(round_: DialogueRound, country: str | None) -> tuple[int, list[
 class _Scope:
     """The answers that count: submitted responses of the round (and country), visible questions only."""
 
-    def __init__(self, round_: DialogueRound, country: str | None,
-                 hidden: Mapping[str, set[int]]) -> None:
+    def __init__(self, round_: DialogueRound, country: str | None, hidden: Mapping[str, set[int]],
+                 include_confidential: bool = True) -> None:
         self.round = round_
         self.country = country
         self.hidden = hidden
+        self.include_confidential = include_confidential
         self.json = _JsonSQL(db.session.get_bind().dialect.name)
 
     def where(self, query: Any, keys: Iterable[str]) -> Any:
@@ -416,6 +419,8 @@ class _Scope:
             Response.status == ResponseStatus.SUBMITTED,
             Answer.question_key.in_(sorted(set(keys))),
         )
+        if not self.include_confidential:
+            query = query.where(Answer.confidential.is_(False))
         if self.country:
             query = query.join(Organisation, Organisation.id == Response.organisation_id).where(
                 Organisation.country == self.country)
@@ -447,8 +452,13 @@ def _shares(counts: Mapping[Any, int], total: int) -> dict[Any, float | None]:
     return {key: (count / total if total else None) for key, count in counts.items()}
 
 
-def aggregate_round(round_: DialogueRound, *, country: str | None = None) -> RoundResults:
-    """Aggregate the round's submitted responses (only suppliers of `country` when given)."""
+def aggregate_round(round_: DialogueRound, *, country: str | None = None,
+                    include_confidential: bool = True) -> RoundResults:
+    """Aggregate the round's submitted responses (only suppliers of `country` when given).
+
+    With `include_confidential=False` answers marked confidential are left out of every figure and
+    score, as if unanswered (what buyers may see: see `reports.disclosure`).
+    """
     version = load_version(round_)
     questions = {q.key: q for q in version.questions()}
     invited, countries = _invitations(round_, country)
@@ -459,14 +469,18 @@ def aggregate_round(round_: DialogueRound, *, country: str | None = None) -> Rou
     sources, conditional = _conditional_keys(version)
     scored_keys = {key for key, q in questions.items() if is_scored_question(q)}
     values: dict[int, dict[str, Any]] = defaultdict(dict)
+    # Scores leave confidential answers out when asked to; visibility always follows the real answers.
+    score_values: dict[int, dict[str, Any]] = defaultdict(dict)
     wanted = sources | scored_keys
     if wanted and response_ids:
         scope = _Scope(round_, country, {})
-        rows = db.session.execute(
-            scope.where(select(Answer.response_id, Answer.question_key, Answer.value).select_from(Answer), wanted)
-        ).all()
-        for rid, key, value in rows:
+        rows = db.session.execute(scope.where(
+            select(Answer.response_id, Answer.question_key, Answer.value, Answer.confidential).select_from(Answer),
+            wanted)).all()
+        for rid, key, value, is_confidential in rows:
             values[rid][key] = value
+            if include_confidential or not is_confidential:
+                score_values[rid][key] = value
     visible: dict[int, frozenset[str]] = {}
     hidden: dict[str, set[int]] = defaultdict(set)
     for rid in response_ids:
@@ -477,7 +491,7 @@ def aggregate_round(round_: DialogueRound, *, country: str | None = None) -> Rou
         else:
             shown = frozenset(questions)
         visible[rid] = shown
-    scope = _Scope(round_, country, hidden)
+    scope = _Scope(round_, country, hidden, include_confidential)
 
     results = {key: QuestionResult(question=q, section_key=q.section.key) for key, q in questions.items()}
     if response_ids:
@@ -494,10 +508,10 @@ def aggregate_round(round_: DialogueRound, *, country: str | None = None) -> Rou
     sections = []
     for section in version.sections:
         section_results = [results[q.key] for q in section.questions]
-        scores = {rid: section_score(section.questions, values[rid], visible[rid]) for rid in response_ids}
+        scores = {rid: section_score(section.questions, score_values[rid], visible[rid]) for rid in response_ids}
         for result in section_results:
             if result.key in scored_keys:
-                per_supplier = [normalised_score(result.question, values[rid].get(result.key))
+                per_supplier = [normalised_score(result.question, score_values[rid].get(result.key))
                                 for rid in response_ids if result.key in visible[rid]]
                 known = [100 * s for s in per_supplier if s is not None]
                 result.scored = len(known)
@@ -506,7 +520,8 @@ def aggregate_round(round_: DialogueRound, *, country: str | None = None) -> Rou
             section=section, questions=section_results, scores=scores,
             distribution=Distribution.of(s for s in scores.values() if s is not None)))
     return RoundResults(round=round_, version=version, country=country, invited=invited, started=started,
-                        submitted=len(suppliers), suppliers=suppliers, sections=sections, countries=countries)
+                        submitted=len(suppliers), suppliers=suppliers, sections=sections, countries=countries,
+                        includes_confidential=include_confidential)
 
 
 def _keys_of(results: Mapping[str, QuestionResult], types: Iterable[str]) -> list[str]:

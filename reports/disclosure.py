@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reports.aggregation import (
@@ -43,6 +43,8 @@ from reports.aggregation import (
     SectionResult,
     SupplierAnswers,
     SupplierRow,
+    aggregate_round,
+    section_score,
 )
 
 
@@ -197,31 +199,281 @@ class DisclosureRefused(Exception):
 # --- suppression ---------------------------------------------------------------------------------
 
 
+def _items(counts: Mapping[str, int] | Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+    return list(counts.items()) if isinstance(counts, Mapping) else list(counts)
+
+
+def _bounds(counts: Sequence[int], small: set[int], complements: set[int], k: int) -> dict[int, tuple[int, int]]:
+    """What the labels tell a reader about each hidden cell, before using the total.
+
+    Small cells lie in 1..k-1; complements are non-zero and not small (so at least k), and no larger
+    than any shown non-zero cell (they are chosen smallest first).
+    """
+    hidden = small | complements
+    shown_nonzero = [c for i, c in enumerate(counts) if i not in hidden and c > 0]
+    ceiling = min(shown_nonzero) if shown_nonzero else sum(counts[i] for i in hidden)
+    return {i: (1, k - 1) if i in small else (k, ceiling) for i in hidden}
+
+
+def _ranges(counts: Sequence[int], bounds: Mapping[int, tuple[int, int]]) -> dict[int, tuple[int, int]]:
+    """What a reader can work out about each hidden cell from the bounds and the hidden sum (total - shown).
+
+    Under one sum constraint with interval bounds, each cell's feasible values are exactly this interval.
+    """
+    hidden_sum = sum(counts[i] for i in bounds)
+    ranges = {}
+    for i, (low, high) in bounds.items():
+        others_low = sum(bounds[j][0] for j in bounds if j != i)
+        others_high = sum(bounds[j][1] for j in bounds if j != i)
+        ranges[i] = (max(low, hidden_sum - others_high), min(high, hidden_sum - others_low))
+    return ranges
+
+
+def _safe(counts: Sequence[int], small: set[int], complements: set[int], k: int) -> bool:
+    """No hidden cell alone, and none the total pins down beyond what its label already says.
+
+    (A label may pin a cell by itself: with k = 2 "fewer than k" means 1. Nothing can help that.)
+    """
+    hidden = small | complements
+    if not hidden:
+        return True
+    if len(hidden) == 1:
+        return False
+    bounds = _bounds(counts, small, complements, k)
+    ranges = _ranges(counts, bounds)
+    return all(low < high or bounds[i][0] == bounds[i][1] for i, (low, high) in ranges.items())
+
+
 def suppress_cells(counts: Mapping[str, int] | Sequence[tuple[str, int]], k: int) -> list[Cell]:
-    """Primary and complementary suppression of a breakdown whose total is shown."""
-    raise NotImplementedError
+    """Primary and complementary suppression of a breakdown whose total is shown.
+
+    Cells with 1..k-1 are `small`; then the smallest non-zero shown cells are hidden one by one until
+    no hidden cell can be worked out; when nothing is left to hide, every cell is hidden (withheld).
+    A total below k withholds every cell.
+    """
+    items = _items(counts)
+    values = [count for _key, count in items]
+    total = sum(values)
+    if 0 < total < k:
+        return [Cell(key, None, CellStatus.HIDDEN) for key, _count in items]
+    small = {i for i, count in enumerate(values) if 1 <= count <= k - 1}
+    complements: set[int] = set()
+    while not _safe(values, small, complements, k):
+        candidates = sorted((count, i) for i, count in enumerate(values)
+                            if count > 0 and i not in small and i not in complements)
+        if not candidates:
+            return [Cell(key, None, CellStatus.HIDDEN) for key, _count in items]
+        complements.add(candidates[0][1])
+    cells = []
+    for i, (key, count) in enumerate(items):
+        if i in small:
+            cells.append(Cell(key, None, CellStatus.SMALL))
+        elif i in complements:
+            cells.append(Cell(key, None, CellStatus.HIDDEN))
+        else:
+            cells.append(Cell(key, count, CellStatus.SHOWN, count / total if total else None))
+    return cells
 
 
 def suppress_each(counts: Mapping[str, int], total: int, k: int) -> list[Cell]:
-    """Multiple choice: each option against the total on its own (chosen / not chosen)."""
-    raise NotImplementedError
+    """Multiple choice: each option against the total on its own (chosen / not chosen).
+
+    An option chosen by 1..k-1 suppliers is `small`; one left unchosen by 1..k-1 suppliers is hidden
+    (its count would reveal that small group). When a reader could pin down a hidden option's count
+    from its label (say total = k + 1), every option is hidden.
+    """
+    items = _items(counts)
+    if 0 < total < k:
+        return [Cell(key, None, CellStatus.HIDDEN) for key, _count in items]
+    cells = []
+    for key, count in items:
+        if 1 <= count <= k - 1:
+            cells.append(Cell(key, None, CellStatus.SMALL))
+        elif 1 <= total - count <= k - 1:
+            # The reader knows k <= count and total - count <= k - 1.
+            low, high = max(k, total - k + 1), total - 1
+            if low >= high:
+                return [Cell(key, None, CellStatus.HIDDEN) for key, _count in items]
+            cells.append(Cell(key, None, CellStatus.HIDDEN))
+        else:
+            cells.append(Cell(key, count, CellStatus.SHOWN, count / total if total else None))
+    return cells
+
+
+def _open_cells(counts: Mapping[str, int] | Sequence[tuple[str, int]], total: int) -> list[Cell]:
+    """Every cell shown (named audiences)."""
+    return [Cell(key, count, CellStatus.SHOWN, count / total if total else None) for key, count in _items(counts)]
 
 
 # --- audiences -----------------------------------------------------------------------------------
 
 
+def results_for(round_: Any, audience: Audience | str, *, country: str | None = None) -> DisclosedResults:
+    """Aggregate and disclose in one call, with the right inputs for the audience."""
+    audience = Audience(audience)
+    if audience is Audience.PARTICIPANTS and country:
+        raise DisclosureRefused("participants' results cannot be filtered by country")
+    results = aggregate_round(round_, country=country,
+                              include_confidential=audience is not Audience.BUYERS)
+    return disclose(results, audience)
+
+
 def disclose(results: RoundResults, audience: Audience | str) -> DisclosedResults:
-    """The round's results as the audience may see them."""
-    raise NotImplementedError
+    """The round's results as the audience may see them.
+
+    Buyers' figures must leave confidential answers out (`aggregate_round(..., include_confidential=False)`,
+    as `results_for` does): with named views of every other answer, an aggregate that counted a
+    confidential answer would give it away by difference.
+    """
+    audience = Audience(audience)
+    if audience is Audience.BUYERS and results.includes_confidential:
+        raise DisclosureRefused("buyers' figures must be aggregated without confidential answers")
+    if audience is Audience.PARTICIPANTS and results.country:
+        raise DisclosureRefused("participants' results cannot be filtered by country")
+    k = results.k
+    sections = []
+    for section in results.sections:
+        questions = [_disclose_question(result, audience, k) for result in section.questions]
+        if audience.named:
+            distribution: Distribution | None = section.distribution
+            scores = [(supplier, section.scores.get(supplier.response_id)) for supplier in results.suppliers]
+        else:
+            distribution = _anonymous_distribution(section.distribution, k)
+            scores = []
+        sections.append(DisclosedSection(result=section, questions=questions, distribution=distribution,
+                                         supplier_scores=scores))
+    return DisclosedResults(results=results, audience=audience, sections=sections,
+                            suppliers=list(results.suppliers) if audience.named else [])
+
+
+def _anonymous_distribution(distribution: Distribution, k: int) -> Distribution | None:
+    """Median, quartiles and mean over at least k suppliers; min and max are single suppliers' scores."""
+    if distribution.n < k:
+        return None
+    return replace(distribution, min=None, max=None)
+
+
+def _option_keys(result: QuestionResult) -> list[str]:
+    if result.type == "yes_no":
+        return ["yes", "no"]
+    return [option["value"] for option in result.question.config.get("options") or []]
+
+
+def _disclose_question(result: QuestionResult, audience: Audience, k: int) -> DisclosedQuestion:
+    summary = result.summary
+    has_na = result.question.allow_na or result.not_applicable > 0
+    if audience.named:
+        return _named_question(result, k, has_na)
+    disclosed = DisclosedQuestion(result=result, k=k, respondents=result.respondents)
+    if 0 < result.respondents < k:
+        disclosed.respondents = None
+        disclosed.withheld = True
+        return disclosed
+    if result.respondents == 0:
+        disclosed.withheld = True
+        return disclosed
+    if result.type in ("yes_no", "single_choice", "scale"):
+        if result.type == "scale":
+            counts = [(str(point), n) for point, n in summary["distribution"].items()]
+        else:
+            counts = [(key, summary["counts"].get(key, 0)) for key in _option_keys(result)]
+        if has_na:
+            counts.append(("na", result.not_applicable))
+        cells = suppress_cells(counts, k)
+        disclosed.withheld = all(not c.shown and c.count is None for c in cells) and any(n for _key, n in counts)
+        if has_na:
+            disclosed.not_applicable = cells.pop()
+            disclosed.answered = (Cell("answered", result.answered, CellStatus.SHOWN,
+                                       result.answered / result.respondents)
+                                  if disclosed.not_applicable.shown else Cell("answered", None, CellStatus.HIDDEN))
+        else:
+            disclosed.answered = Cell("answered", result.answered, CellStatus.SHOWN, 1.0)
+        disclosed.cells = [] if disclosed.withheld else cells
+        if result.type == "scale" and not disclosed.withheld and result.answered >= k:
+            disclosed.stats = {"mean": summary.get("mean"), "median": summary.get("median")}
+        disclosed.mean_score = result.mean_score if result.scored >= k else None
+        return disclosed
+    # Other types: answered / not applicable against the respondents, then the type's own figures.
+    if has_na:
+        disclosed.answered, disclosed.not_applicable = suppress_cells(
+            [("answered", result.answered), ("na", result.not_applicable)], k)
+    else:
+        disclosed.answered = Cell("answered", result.answered, CellStatus.SHOWN, 1.0)
+    answered_known = disclosed.answered.shown
+    enough = result.answered >= k
+    if result.type == "multiple_choice":
+        total = result.answered if answered_known else result.respondents
+        counts = [(key, summary["counts"].get(key, 0)) for key in _option_keys(result)]
+        disclosed.cells = suppress_each(counts, total, k) if enough else []
+        disclosed.withheld = not enough
+        disclosed.mean_score = result.mean_score if result.scored >= k else None
+    elif result.type in ("number", "percentage"):
+        if enough:
+            disclosed.stats = {"n": summary["n"] if answered_known else None, "mean": summary["mean"],
+                               "median": summary["median"]}
+        disclosed.withheld = not enough
+    elif result.type == "table":
+        if enough:
+            disclosed.stats = {"rows": summary["rows"], "respondents": result.answered if answered_known else None}
+        disclosed.withheld = not enough
+    else:
+        # date, text, long_text, url, file: how many answered, nothing of any one answer.
+        disclosed.stats = {"count": result.answered if answered_known else None}
+    if result.type in ("text", "long_text"):
+        disclosed.quotes = [replace(quote, supplier="", response_id=0) for quote in result.quotes]
+    return disclosed
+
+
+def _named_question(result: QuestionResult, k: int, has_na: bool) -> DisclosedQuestion:
+    """Secretariat and buyers: every figure, unsuppressed."""
+    summary = result.summary
+    disclosed = DisclosedQuestion(result=result, k=k, respondents=result.respondents,
+                                  answered=Cell("answered", result.answered, CellStatus.SHOWN,
+                                                result.answered / result.respondents if result.respondents else None),
+                                  mean_score=result.mean_score, quotes=list(result.quotes))
+    if has_na:
+        disclosed.not_applicable = Cell("na", result.not_applicable, CellStatus.SHOWN,
+                                        result.not_applicable / result.respondents if result.respondents else None)
+    if result.type == "scale":
+        disclosed.cells = _open_cells([(str(p), n) for p, n in summary["distribution"].items()], result.respondents)
+        disclosed.stats = {"mean": summary.get("mean"), "median": summary.get("median")}
+    elif result.type in ("yes_no", "single_choice", "multiple_choice"):
+        total = result.answered if result.type == "multiple_choice" else result.respondents
+        disclosed.cells = _open_cells([(key, summary["counts"].get(key, 0)) for key in _option_keys(result)], total)
+    else:
+        disclosed.stats = {key: value for key, value in summary.items() if key not in ("answered", "not_applicable")}
+    return disclosed
 
 
 def disclose_supplier(answers: SupplierAnswers, audience: Audience | str) -> SupplierAnswers:
     """A named per-supplier view: buyers get confidential values withheld; participants get nothing."""
-    raise NotImplementedError
+    audience = Audience(audience)
+    if not audience.named:
+        raise DisclosureRefused("participants never see another supplier's answers")
+    if audience is Audience.SECRETARIAT:
+        return answers
+    sections = {}
+    scores: dict[str, float | None] = {}
+    for key, section_answers in answers.sections.items():
+        sections[key] = [replace(answer, value=None, comment="", withheld=True) if answer.confidential else answer
+                         for answer in section_answers]
+        values = {a.question.key: a.value for a in section_answers if not a.confidential}
+        visible = {a.question.key for a in section_answers if a.visible}
+        scores[key] = section_score([a.question for a in section_answers], values, visible)
+    return SupplierAnswers(supplier=answers.supplier, sections=sections, scores=scores)
 
 
 def supplier_feedback(results: RoundResults, response_id: int) -> list[FeedbackRow]:
-    """A supplier's section scores against the distribution of its peers (only with k or more peers)."""
-    raise NotImplementedError
+    """A supplier's section scores against the distribution of its peers (only with k or more peers).
 
-
+    Use results aggregated with confidential answers included: the supplier sees its own answers, and
+    its peers appear only as an anonymous distribution without min or max.
+    """
+    rows = []
+    for section in results.sections:
+        if not section.is_scored:
+            continue
+        peers = [score for rid, score in section.scores.items() if rid != response_id and score is not None]
+        distribution = _anonymous_distribution(Distribution.of(peers), results.k)
+        rows.append(FeedbackRow(section=section.section, score=section.scores.get(response_id), peers=distribution))
+    return rows
