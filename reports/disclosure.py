@@ -380,7 +380,7 @@ def _disclose_question(result: QuestionResult, audience: Audience, k: int) -> Di
         if has_na:
             counts.append(("na", result.not_applicable))
         cells = suppress_cells(counts, k)
-        disclosed.withheld = all(not c.shown and c.count is None for c in cells) and any(n for _key, n in counts)
+        disclosed.withheld = all(c.status is CellStatus.HIDDEN for c in cells)
         if has_na:
             disclosed.not_applicable = cells.pop()
             disclosed.answered = (Cell("answered", result.answered, CellStatus.SHOWN,
@@ -404,8 +404,9 @@ def _disclose_question(result: QuestionResult, audience: Audience, k: int) -> Di
     if result.type == "multiple_choice":
         total = result.answered if answered_known else result.respondents
         counts = [(key, summary["counts"].get(key, 0)) for key in _option_keys(result)]
-        disclosed.cells = suppress_each(counts, total, k) if enough else []
-        disclosed.withheld = not enough
+        cells = suppress_each(counts, total, k) if enough else []
+        disclosed.withheld = not enough or all(c.status is CellStatus.HIDDEN for c in cells)
+        disclosed.cells = [] if disclosed.withheld else cells
         disclosed.mean_score = result.mean_score if result.scored >= k else None
     elif result.type in ("number", "percentage"):
         if enough:
