@@ -330,9 +330,10 @@ def test_both_organisations_approve_then_publish_then_editing_is_refused_and_a_n
     assert [q.key for q in version2.questions()] == [q.key for q in version.questions()]
     page = text_of(client.get(f"/questionnaires/{qid}"))
     assert "Version 2" in page
-    # The old section's edit page now points at the new version.
+    # The old section's edit page now points at the new draft.
     refused = client.get(f"/questionnaires/{qid}/sections/{version.sections[0].id}/edit")
     assert refused.status_code == 409
+    assert "Edit the draft, version 2" in text_of(refused)
 
 
 # --- preview --------------------------------------------------------------------------------------
@@ -350,6 +351,23 @@ def test_preview_in_english_and_french_shows_the_translated_texts(client, login,
     french = text_of(client.get(f"/questionnaires/{qid}/versions/1/preview?lang=fr"))
     assert "Avez-vous une politique des droits humains ?" in french
     assert "Oui, publiée" in french and "Chine" in french and "Pratique" in french
+
+
+def test_the_shipped_template_previews_in_english_and_french(client, login, world):
+    login(client, world.owner)
+    name = service.list_templates()[0].name
+    response = client.post("/questionnaires/from-template", data={"template": name})
+    qid = int(re.search(r"/questionnaires/(\d+)", response.headers["Location"]).group(1))
+    version = latest(qid)
+    first = next(version.questions())
+    for lang in ("en", "fr"):
+        page = client.get(f"/questionnaires/{qid}/versions/1/preview?lang={lang}")
+        assert page.status_code == 200
+        text = text_of(page)
+        assert version.title[lang] in text
+        assert first.text[lang] in text
+        # Conditional questions are marked, in the questionnaire's language.
+        assert page.get_data(as_text=True).count('class="condition"') >= 10
 
 
 # --- permissions ----------------------------------------------------------------------------------

@@ -115,7 +115,11 @@ def _load_for_edit(questionnaire_id: int) -> tuple[Questionnaire, QuestionnaireV
 
 
 def _published(questionnaire: Questionnaire, version: QuestionnaireVersion) -> tuple[str, int]:
-    """The refusal to edit a published version, with the way forward."""
+    """The refusal to edit a published version, with the way forward.
+
+    `version` is the latest one: published (offer a new version) or a draft opened since the page
+    that sent the request was loaded (point to it).
+    """
     return render_template("designer/published.html", questionnaire=questionnaire, version=version,
                            message=str(PUBLISHED_VERSION_MESSAGE), confirm=ConfirmForm()), 409
 
