@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +18,24 @@ def field_error(html: str, field_id: str) -> str:
     """The error text shown next to one field (empty when there is none)."""
     match = re.search(rf'<p class="field-error" id="{re.escape(field_id)}-error">(.*?)</p>', html, re.S)
     return match.group(1).strip() if match else ""
+
+
+class _Fields(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag in {"input", "select", "textarea"} and attributes.get("type") not in {"hidden", "submit"}:
+            self.ids.append(attributes.get("id") or f"<{tag} name={attributes.get('name')} without id>")
+
+
+def fields_needing_a_label(html: str) -> list[str]:
+    """Ids of the visible form fields of a page."""
+    parser = _Fields()
+    parser.feed(html)
+    return parser.ids
 
 
 def events(db, action: str) -> list[AuditEvent]:
@@ -378,3 +397,25 @@ def test_navigation_depends_on_the_role(app, client, login, secretariat, make_us
     nav = other.get("/dashboard").text
     assert f'href="/organisations/{supplier.organisation_id}"' in nav and "My organisation" in nav
     assert 'href="/audit/"' not in nav and 'href="/outbox/"' not in nav
+
+
+def test_management_pages_have_one_heading_labelled_fields_and_captioned_tables(app_factory, make_user, login):
+    from questionnaire.services.outbox import BACKEND_PATH
+
+    app = app_factory(MAIL_BACKEND=BACKEND_PATH)
+    secretariat = make_user(kind="secretariat", is_org_admin=True, email="sam@secretariat.example")
+    member = make_user(kind="supplier", password=None)
+    client = app.test_client()
+    login(client, secretariat)
+    client.post(f"/users/{member.id}/invitation", data={})  # one e-mail in the outbox
+    (message,) = re.findall(r'href="/outbox/([^"]+\.eml)"', client.get("/outbox/").text)
+    org = member.organisation_id
+    for path in ("/organisations/", "/organisations/new", f"/organisations/{org}", f"/organisations/{org}/edit",
+                 f"/organisations/{org}/invite", f"/users/{member.id}", "/outbox/", f"/outbox/{message}",
+                 "/audit/"):
+        html = client.get(path).text
+        assert len(re.findall(r"<h1[ >]", html)) == 1, path
+        assert html.count("<table") == html.count("<caption"), path
+        assert html.count("<th ") == html.count(' scope="'), path
+        for field_id in fields_needing_a_label(html):
+            assert f'for="{field_id}"' in html, (path, field_id)
