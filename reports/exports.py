@@ -3,36 +3,244 @@
 - Multiple choice: one column per option ("1" when chosen, "" when not; "n/a: ..." for N/A).
 - Tables: XLSX puts each table question on its own sheet (one row per table row, with the supplier);
   CSV cannot hold several sheets, so the main CSV has one column per table question with its row
-  count, and `export_tables_csv` writes the table rows as a second CSV (long format: supplier,
-  question key, row, then one column per distinct column key). The CLI writes it next to the main
-  file as `<name>-tables.csv`; the results page offers it as its own download.
+  count, and `export_tables_csv` writes the table rows as a second CSV in long format (supplier,
+  country, question key, row, column key, value). The CLI writes it next to the main file as
+  `<name>-tables.csv`; the results page offers it as its own download.
 - Header rows: question keys, then question texts (first language), then (multiple choice) options.
 - Audiences: `secretariat` everything; `buyers` confidential answers replaced by "[confidential]";
   `participants` refused (`ExportRefused`): a row per supplier is named microdata, and anonymising
   rows of competitors under k-suppression is not something a spreadsheet can guarantee.
+- Only visible answers: an answer hidden by its condition is left blank, as everywhere else.
 - Spreadsheet formula injection: every text cell starting with = + - @ or a control character
-  (tab, CR, ...) gets a leading apostrophe.
+  (tab, CR, LF, ...) gets a leading apostrophe. Plain numbers ("-5", "1.5e3") are left alone: they
+  cannot run anything, and numbers are written as numbers in XLSX.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from questionnaire.extensions import db
+from questionnaire.models import DialogueRound, Organisation, Question, Response, ResponseStatus
+from questionnaire.question_types import is_na, is_number, translate, type_of, visible_parts
+from reports.aggregation import load_version
 from reports.disclosure import Audience, DisclosureRefused
+
+CONFIDENTIAL = "[confidential]"
+# A cell a spreadsheet could read as a formula or a command: = + - @ or any control character.
+DANGEROUS_START = re.compile(r"^[=+\-@\x00-\x1f\x7f]")
+PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+FIXED_COLUMNS = (("supplier", "Supplier"), ("country", "Country"), ("submitted_at", "Submitted at (UTC)"))
 
 
 class ExportRefused(DisclosureRefused):
     """Exports are named data: participants get the anonymised summary instead."""
 
 
-def export_csv(round_: object, audience: Audience | str, *, country: str | None = None) -> bytes:
+def neutralise(value: Any) -> Any:
+    """A cell value safe from spreadsheet formula injection (a leading apostrophe where needed)."""
+    if isinstance(value, str) and DANGEROUS_START.match(value) and not PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+@dataclass
+class _Column:
+    key: str
+    text: str
+    question: Question
+    option: str | None = None
+
+
+@dataclass
+class _Supplier:
+    name: str
+    country: str
+    submitted_at: str
+    # question key -> (value, confidential); only visible answers
+    answers: dict[str, tuple[Any, bool]]
+
+
+def _check_audience(audience: Audience | str) -> Audience:
+    audience = Audience(audience)
+    if audience is Audience.PARTICIPANTS:
+        raise ExportRefused("exports hold one named row per supplier; participants get the anonymised summary")
+    return audience
+
+
+def _load(round_: DialogueRound, country: str | None) -> tuple[list[Question], list[_Supplier]]:
+    """The round's questions and its submitted responses (visible answers only), by supplier name."""
+    version = load_version(round_)
+    query = (
+        select(Response)
+        .join(Organisation, Organisation.id == Response.organisation_id)
+        .where(Response.round_id == round_.id, Response.status == ResponseStatus.SUBMITTED)
+        .options(selectinload(Response.answers), joinedload(Response.organisation))
+        .order_by(Organisation.name, Response.id)
+    )
+    if country:
+        query = query.where(Organisation.country == country)
+    suppliers = []
+    for response in db.session.scalars(query).unique():
+        stored = {answer.question_key: answer for answer in response.answers}
+        shown = visible_parts(version.sections, {k: a.value for k, a in stored.items()}).questions
+        suppliers.append(_Supplier(
+            name=response.organisation.name, country=response.organisation.country,
+            submitted_at=response.submitted_at.strftime("%Y-%m-%d %H:%M") if response.submitted_at else "",
+            answers={key: (answer.value, answer.confidential) for key, answer in stored.items() if key in shown}))
+    return list(version.questions()), suppliers
+
+
+def _language(round_: DialogueRound) -> str | None:
+    return (round_.languages or [None])[0]
+
+
+def _columns(questions: Sequence[Question], language: str | None) -> list[_Column]:
+    columns = []
+    for question in questions:
+        text = translate(question.text, language)
+        if question.type == "multiple_choice":
+            for option in question.config.get("options") or []:
+                columns.append(_Column(key=f"{question.key}.{option['value']}",
+                                       text=f"{text}: {translate(option['label'], language)}",
+                                       question=question, option=option["value"]))
+        elif question.type == "table":
+            columns.append(_Column(key=f"{question.key}.rows", text=f"{text} (rows)", question=question))
+        else:
+            columns.append(_Column(key=question.key, text=text, question=question))
+    return columns
+
+
+def _cell(column: _Column, supplier: _Supplier, audience: Audience, *, typed: bool) -> Any:
+    """One cell: the exported value, blank, "n/a: ..." or the confidential marker for buyers."""
+    if column.question.key not in supplier.answers:
+        return ""
+    value, is_confidential = supplier.answers[column.question.key]
+    if is_confidential and audience is Audience.BUYERS:
+        return CONFIDENTIAL
+    if value is None:
+        return ""
+    qtype = type_of(column.question)
+    if is_na(value):
+        return qtype.export(value, column.question)
+    if column.option is not None:
+        return "1" if isinstance(value, list) and column.option in value else ""
+    if column.question.type == "table":
+        return len(value) if typed else str(len(value))
+    if typed and is_number(value):
+        return value
+    exported = qtype.export(value, column.question)
+    return exported if isinstance(exported, str) else ""
+
+
+def _main_rows(round_: DialogueRound, audience: Audience, country: str | None,
+               *, typed: bool) -> tuple[list[list[Any]], list[Question], list[_Supplier]]:
+    questions, suppliers = _load(round_, country)
+    columns = _columns(questions, _language(round_))
+    rows: list[list[Any]] = [
+        [key for key, _text in FIXED_COLUMNS] + [c.key for c in columns],
+        [text for _key, text in FIXED_COLUMNS] + [c.text for c in columns],
+    ]
+    for supplier in suppliers:
+        rows.append([supplier.name, supplier.country, supplier.submitted_at]
+                    + [_cell(column, supplier, audience, typed=typed) for column in columns])
+    return [[neutralise(value) for value in row] for row in rows], questions, suppliers
+
+
+def _table_rows(question: Question, supplier: _Supplier, audience: Audience) -> Iterable[tuple[int, dict[str, Any]]]:
+    """(row number, {column key: exported cell}) of one supplier's table answer."""
+    if question.key not in supplier.answers:
+        return []
+    value, is_confidential = supplier.answers[question.key]
+    if is_confidential and audience is Audience.BUYERS:
+        return [(1, {column["key"]: CONFIDENTIAL for column in question.config.get("columns") or []})]
+    if not isinstance(value, list):
+        return []
+    exported = type_of(question).export(value, question)
+    return list(enumerate(exported if isinstance(exported, list) else [], start=1))
+
+
+def _csv(rows: Iterable[Sequence[Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows(rows)
+    # The BOM lets spreadsheet programs detect UTF-8.
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def export_csv(round_: DialogueRound, audience: Audience | str, *, country: str | None = None) -> bytes:
     """The main CSV (UTF-8 with BOM so spreadsheet programs detect the encoding)."""
-    raise NotImplementedError
+    checked = _check_audience(audience)
+    rows, _questions, _suppliers = _main_rows(round_, checked, country, typed=False)
+    return _csv(rows)
 
 
-def export_tables_csv(round_: object, audience: Audience | str, *, country: str | None = None) -> bytes | None:
+def export_tables_csv(round_: DialogueRound, audience: Audience | str, *,
+                      country: str | None = None) -> bytes | None:
     """The rows of the table questions as a second CSV; None when the questionnaire has no table."""
-    raise NotImplementedError
+    checked = _check_audience(audience)
+    questions, suppliers = _load(round_, country)
+    tables = [q for q in questions if q.type == "table"]
+    if not tables:
+        return None
+    rows: list[list[Any]] = [["supplier", "country", "question", "row", "column", "value"]]
+    for question in tables:
+        for supplier in suppliers:
+            for number, cells in _table_rows(question, supplier, checked):
+                for column in question.config.get("columns") or []:
+                    rows.append([supplier.name, supplier.country, question.key, str(number), column["key"],
+                                 cells.get(column["key"], "")])
+    return _csv([[neutralise(value) for value in row] for row in rows])
 
 
-def export_xlsx(round_: object, audience: Audience | str, *, country: str | None = None) -> bytes:
+def _xlsx_safe(value: Any) -> Any:
+    """XLSX cannot hold most control characters: drop them (after neutralising, so the apostrophe stays)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def _sheet_title(key: str, taken: set[str]) -> str:
+    """A unique sheet name of at most 31 characters (question keys hold no forbidden characters)."""
+    base = key[:31]
+    title, n = base, 2
+    while title.lower() in taken:
+        suffix = f"~{n}"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(title.lower())
+    return title
+
+
+def export_xlsx(round_: DialogueRound, audience: Audience | str, *, country: str | None = None) -> bytes:
     """The workbook: sheet "Responses" plus one sheet per table question."""
-    raise NotImplementedError
+    checked = _check_audience(audience)
+    rows, questions, suppliers = _main_rows(round_, checked, country, typed=True)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Responses"
+    for row in rows:
+        sheet.append([_xlsx_safe(v) for v in row])
+    sheet.freeze_panes = "B3"
+    language = _language(round_)
+    taken = {"responses"}
+    for question in (q for q in questions if q.type == "table"):
+        table = workbook.create_sheet(_sheet_title(question.key, taken))
+        columns = question.config.get("columns") or []
+        table.append([_xlsx_safe(neutralise(v)) for v in ["supplier", "country", "row", *(c["key"] for c in columns)]])
+        table.append([_xlsx_safe(neutralise(v)) for v in ["Supplier", "Country", "Row",
+                                              *(translate(c["label"], language) for c in columns)]])
+        for supplier in suppliers:
+            for number, cells in _table_rows(question, supplier, checked):
+                table.append([_xlsx_safe(neutralise(v)) for v in [supplier.name, supplier.country, number,
+                                                      *(cells.get(c["key"], "") for c in columns)]])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
