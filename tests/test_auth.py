@@ -77,3 +77,17 @@ def test_security_headers_on_every_page(client):
     assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_empty_login_form_is_a_bad_request_with_field_messages(client):
+    response = client.post("/login", data={"email": "", "password": ""})
+    assert response.status_code == 400
+    assert 'aria-invalid="true"' in response.text
+
+
+def test_demo_test_domain_addresses_are_accepted_in_forms(client, make_user, login, db):
+    admin = make_user(kind="buyer", is_org_admin=True)
+    login(client, admin)
+    response = client.post(f"/organisations/{admin.organisation_id}/invite",
+                           data={"name": "Colleague", "email": "colleague@demo.test", "language": "en"})
+    assert response.status_code == 302

@@ -51,8 +51,8 @@ def login():
             return redirect(safe_next(form.next.data, url_for("main.dashboard")))
         db.session.commit()  # keep the audit event of the failure
         form.password.errors.append(_("The e-mail address or the password is not correct."))
-    status = 200 if request.method == "GET" or not form.errors else 401 if form.password.errors else 400
-    return render_template("auth/login.html", form=form), status
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])
