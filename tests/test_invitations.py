@@ -92,6 +92,13 @@ def test_same_supplier_cannot_be_invited_twice(smtp, buyer, dialogue_round, app)
             _invite(dialogue_round, buyer, name="ACME laptops", email="other@acme.example")
 
 
+def test_one_contact_cannot_represent_two_suppliers(smtp, buyer, dialogue_round, app):
+    with app.test_request_context():
+        _invite(dialogue_round, buyer, name="Acme Laptops", email="shared@agency.example")
+        with pytest.raises(InvalidInvitation, match="another invited supplier"):
+            _invite(dialogue_round, buyer, name="Beta Screens", email="Shared@Agency.example")
+
+
 def test_buyer_organisation_cannot_be_invited_as_a_supplier(smtp, buyer, dialogue_round, app):
     with app.test_request_context(), pytest.raises(InvalidInvitation, match="not a supplier"):
         _invite(dialogue_round, buyer, name="City of Ghent")

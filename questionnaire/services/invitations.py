@@ -137,6 +137,10 @@ def invite_supplier(
     if db.session.scalar(select(Invitation.id).where(
             Invitation.round_id == dialogue_round.id, Invitation.organisation_id == organisation.id)):
         raise InvalidInvitation(_("%(name)s is already invited to this round.", name=organisation.name))
+    if db.session.scalar(select(Invitation.id).where(
+            Invitation.round_id == dialogue_round.id, Invitation.contact_email == email)):
+        # One person acts for one organisation: their account can only join one of them.
+        raise InvalidInvitation(_("%(email)s is already the contact of another invited supplier.", email=email))
     token, token_hash = new_token()
     invitation = Invitation(
         round=dialogue_round, organisation=organisation, contact_email=email,

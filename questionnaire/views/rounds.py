@@ -432,7 +432,7 @@ def invitation_landing(token: str):
     round_url = url_for("rounds.detail", round_id=invitation.round_id)
     if current_user.is_authenticated:
         if current_user.organisation_id != invitation.organisation_id:
-            db.session.commit()
+            db.session.rollback()  # someone else's visit is not the contact's first visit
             return render_template("rounds/invitation_error.html", message=_(
                 "This invitation is for another organisation's account. Log out, then open the link again."
             )), 403
