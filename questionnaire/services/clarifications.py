@@ -25,10 +25,10 @@ class InvalidClarification(DomainError):
     """A question or answer that is empty or too long."""
 
 
-def _text(value: str, what: str) -> str:
+def _text(value: str, empty_message: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise InvalidClarification(_("Write the %(what)s first.", what=what))
+        raise InvalidClarification(empty_message)
     if len(value) > MAX_LENGTH:
         raise InvalidClarification(_("Keep it under %(n)d characters.", n=MAX_LENGTH))
     return value
@@ -46,7 +46,8 @@ def ask(
     if dialogue_round.status not in (RoundStatus.DRAFT, RoundStatus.OPEN):
         raise NotAllowed(_("This round is closed; questions can no longer be asked."))
     clarification = Clarification(
-        round=dialogue_round, question=_text(question, _("question")), question_key=question_key or None,
+        round=dialogue_round, question=_text(question, _("Write your question first.")),
+        question_key=question_key or None,
         asked_by=actor, asked_by_organisation=actor.organisation, asked_at=utcnow(),
     )
     db.session.add(clarification)
@@ -60,7 +61,7 @@ def answer(clarification: Clarification, text: str, *, actor: User, ip: str | No
     """Write or change the answer of a question that is not yet published."""
     if clarification.published_at is not None:
         raise NotAllowed(_("This answer is published and can no longer change."))
-    clarification.answer = _text(text, _("answer"))
+    clarification.answer = _text(text, _("Write the answer first."))
     clarification.answered_by = actor
     db.session.flush()
     audit.record("clarification.answered", actor=actor, target=f"clarification:{clarification.id}",
