@@ -213,3 +213,22 @@ def can_download_evidence(user: User, evidence: Evidence) -> bool:
         return True
     confidential = any(a.question_key == evidence.question_key and a.confidential for a in response.answers)
     return not confidential and is_buyer(user) and response.round.is_owned_by(user.organisation_id)
+
+
+# --- results (issue 5) ---
+
+RESULT_AUDIENCES = ("secretariat", "buyers", "participants")
+
+
+def can_view_results(user: User, dialogue_round: DialogueRound, audience: str) -> bool:
+    """The secretariat views results as any audience; members of co-owning buyers as buyers or participants."""
+    if audience not in RESULT_AUDIENCES:
+        return False
+    if is_secretariat(user):
+        return True
+    return is_round_owner(user, dialogue_round) and audience in ("buyers", "participants")
+
+
+def can_export_results(user: User, dialogue_round: DialogueRound, audience: str) -> bool:
+    """Exports are named rows: only the named audiences, for those who may view them."""
+    return audience != "participants" and can_view_results(user, dialogue_round, audience)

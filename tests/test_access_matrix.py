@@ -270,6 +270,20 @@ ROUTES: dict[str, list[Case]] = {
         get("/i/{invitation_token}", anonymous=200, supplier=403, buyer=403, secretariat=403),
         post("/i/{invitation_token}", {}, anonymous=400, supplier=403, buyer=403, secretariat=403),
     ],
+    # --- online results ({round}: owned by the matrix buyer; {other_round}: not) ---
+    "results.index": [
+        get("/rounds/{round}/results", anonymous=LOGIN, supplier=404, buyer=200, secretariat=200),
+        get("/rounds/{round}/results?audience=secretariat", anonymous=LOGIN, supplier=404, buyer=403,
+            secretariat=200),
+        get("/rounds/{other_round}/results", anonymous=LOGIN, supplier=404, buyer=404, secretariat=200),
+    ],
+    "results.supplier": [get("/rounds/{round}/results/suppliers/{missing}", anonymous=LOGIN, supplier=404,
+                             buyer=404, secretariat=404)],
+    "results.export": [
+        get("/rounds/{round}/results/export.csv", anonymous=LOGIN, supplier=404, buyer=200, secretariat=200),
+        get("/rounds/{round}/results/export.xlsx?audience=participants", anonymous=LOGIN, supplier=404,
+            buyer=403, secretariat=403),
+    ],
 }
 
 

@@ -22,4 +22,7 @@ def register_blueprints(app: Flask) -> None:
     from questionnaire.views import designer
 
     app.register_blueprint(designer.bp)
+    from questionnaire.views import results
+
+    app.register_blueprint(results.bp)
     errors.register(app)
