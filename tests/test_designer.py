@@ -652,3 +652,18 @@ def test_a_question_without_text_in_the_main_language_is_refused_next_to_that_fi
     assert response.status_code == 400
     assert field_error(response, "text-en")
     assert "Please correct the following" in text_of(response)
+
+
+def test_designer_pages_have_unique_element_ids(client, login, world):
+    login(client, world.owner)
+    qid, _policy, _practice = build_policy_questionnaire(client)
+    version = latest(qid)
+    table = version.sections[1].questions[0]
+    for url in ("/questionnaires/new", f"/questionnaires/{qid}", f"/questionnaires/{qid}/details",
+                f"/questionnaires/{qid}/sections/{version.sections[1].id}/edit",
+                f"/questionnaires/{qid}/questions/{table.id}/edit",
+                f"/questionnaires/{qid}/questions/{version.sections[0].questions[0].id}/edit",
+                f"/questionnaires/{qid}/versions/1/preview?lang=fr"):
+        ids = re.findall(r'\sid="([^"]+)"', client.get(url).get_data(as_text=True))
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        assert not duplicates, (url, duplicates)

@@ -589,8 +589,10 @@ def section_move(questionnaire_id: int, section_id: int):
     if section is None or version.is_published:
         return _published(questionnaire, version)
     offset = _direction()
+    moved = _("Section %(key)s moved up.", key=section.key) if offset < 0 else _(
+        "Section %(key)s moved down.", key=section.key)
     return _refuse_or_do(questionnaire, lambda: service.move_section(section, offset, actor=_me(), ip=client_ip()),
-                         "", f"section-{section.id}")
+                         moved, f"section-{section.id}")
 
 
 # --- questions ----------------------------------------------------------------------------------
@@ -725,9 +727,11 @@ def question_move(questionnaire_id: int, question_id: int):
     if question is None or version.is_published:
         return _published(questionnaire, version)
     offset = _direction()
+    moved = _("Question %(key)s moved up.", key=question.key) if offset < 0 else _(
+        "Question %(key)s moved down.", key=question.key)
     return _refuse_or_do(questionnaire,
                          lambda: service.move_question(question, offset, actor=_me(), ip=client_ip()),
-                         "", f"question-{question.id}")
+                         moved, f"question-{question.id}")
 
 
 # --- approval, publication, versions ------------------------------------------------------------
