@@ -360,3 +360,40 @@ def test_round_remind_on_a_closed_round_exits_2(db, runner, buyers):
     result = runner.invoke(args=["round", "remind", str(dialogue_round.id)])
     assert result.exit_code == 2
     assert "only while the round is open" in result.output
+
+
+# --- demo ----------------------------------------------------------------------------------------
+
+
+def test_seed_demo_adds_an_open_round_with_submitted_drafts_and_untouched_suppliers(db, runner):
+    from questionnaire.models import Response, ResponseStatus
+    from questionnaire.question_types import type_of, visible_parts
+    from questionnaire.services.demo_round import ROUND_TITLE
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    dialogue_round = db.session.scalar(select(DialogueRound).where(DialogueRound.title == ROUND_TITLE))
+    assert dialogue_round.status == RoundStatus.OPEN and dialogue_round.accepts_answers()
+    assert {o.organisation.name for o in dialogue_round.owners} == {
+        "City of Lyon Digital Procurement", "Dutch Government ICT Purchasing"}
+    assert all(o.accepted_at is not None for o in dialogue_round.owners)
+    overview = rounds.round_overview(dialogue_round)
+    states = [row.state.value for row in overview.rows]
+    assert (len(states), states.count("submitted"), states.count("in_progress")) == (12, 8, 2)
+    nordlicht = next(row for row in overview.rows if row.organisation_name == "Nordlicht Computers GmbH")
+    assert nordlicht.state.value == "in_progress" and 0 < nordlicht.percent < 100
+
+    version = dialogue_round.questionnaire_version
+    questions = {q.key: q for q in version.questions()}
+    for response in db.session.scalars(select(Response).where(Response.round_id == dialogue_round.id)):
+        values = {a.question_key: a.value for a in response.answers}
+        visibility = visible_parts(version.sections, values)
+        hidden = [key for key in values if not visibility.shows(key)]
+        assert hidden == [], f"{response.organisation.name} answered hidden questions {hidden}"
+        for key, value in values.items():
+            assert type_of(questions[key]).validate(value, questions[key]) == [], (key, value)
+        if response.status == ResponseStatus.SUBMITTED:
+            assert response.submissions and response.required_answered == response.required_shown
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0
+    assert len(db.session.scalars(select(DialogueRound).where(DialogueRound.title == ROUND_TITLE)).all()) == 1

@@ -55,6 +55,9 @@ def seed_demo() -> SeedResult:
                                  is_org_admin=admin, language=language)
     db.session.flush()
     seed_demo_questionnaires()
+    from questionnaire.services.demo_round import seed_demo_round
+
+    seed_demo_round()
     return SeedResult(created=True, users=logins)
 
 
