@@ -21,7 +21,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from forms.fields import country_choices
 
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+# Browsers send minutes, some with seconds; the first format is the one written into the field.
+DATETIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
 class CheckboxListField(SelectMultipleField):

@@ -160,7 +160,7 @@ def test_buyer_creates_a_round_with_brussels_times_stored_in_utc(db, client, log
     assert "Due diligence (version 1)" in page.text
     response = client.post("/rounds/new", data={
         "title": "Servers 2027", "description": "", "version_id": version.id, "owner_ids": [buyers[1].id],
-        "opens_at": "2030-01-15T10:00", "closes_at": "2030-07-01T12:00", "k": "3", "languages": ["en", "fr"],
+        "opens_at": "2030-01-15T10:00", "closes_at": "2030-07-01T12:00:00", "k": "3", "languages": ["en", "fr"],
     })
     assert response.status_code == 302, response.text
     created = db.session.scalar(select(DialogueRound).where(DialogueRound.title == "Servers 2027"))
