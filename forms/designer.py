@@ -390,8 +390,12 @@ def column_form_class(languages: Sequence[str]) -> type[Form]:
 
 
 def question_form_class(languages: Sequence[str], type_name: str, *, option_rows: int, column_rows: int,
-                        condition_row_count: int) -> type[FlaskForm]:
-    """The question form for one type: common fields, that type's config, the condition builder."""
+                        condition_row_count: int,
+                        positions: Sequence[tuple[str, str]] | None = None) -> type[FlaskForm]:
+    """The question form for one type: common fields, that type's config, the condition builder.
+
+    `positions` (for a new question) offers where in the section it goes.
+    """
     qtype = QUESTION_TYPES[type_name]
 
     class QuestionForm(FlaskForm):
@@ -431,6 +435,8 @@ def question_form_class(languages: Sequence[str], type_name: str, *, option_rows
     if "min" in qtype.config_fields:
         QuestionForm.min = DecimalField(_l("Minimum"), validators=[Optional()], places=None)
         QuestionForm.max = DecimalField(_l("Maximum"), validators=[Optional()], places=None)
+    if positions is not None:
+        QuestionForm.position = SelectField(_l("Place in the section"), choices=list(positions), default="end")
     condition_fields(QuestionForm, condition_row_count)
     return QuestionForm
 

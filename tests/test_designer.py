@@ -667,3 +667,15 @@ def test_designer_pages_have_unique_element_ids(client, login, world):
         ids = re.findall(r'\sid="([^"]+)"', client.get(url).get_data(as_text=True))
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         assert not duplicates, (url, duplicates)
+
+
+def test_a_new_question_can_be_placed_at_the_start_or_after_another(client, login, world):
+    login(client, world.owner)
+    qid = create_blank(client)
+    section = add_section(client, qid, "s", "S")
+    for key in ("a", "c"):
+        assert add_question(client, qid, section, "yes_no", {"key": key, "text-en": key}).status_code == 302
+    for key, position in (("b", "1"), ("z", "0")):
+        response = add_question(client, qid, section, "yes_no", {"key": key, "text-en": key, "position": position})
+        assert response.status_code == 302
+    assert [q.key for q in latest(qid).sections[0].questions] == ["z", "a", "b", "c"]

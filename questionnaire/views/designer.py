@@ -598,8 +598,15 @@ def section_move(questionnaire_id: int, section_id: int):
 # --- questions ----------------------------------------------------------------------------------
 
 
+def _positions(section: Section) -> list[tuple[str, str]]:
+    """Where a new question may go: the end (first, the default), the start, or after a question."""
+    return [("end", _("At the end of the section")), ("0", _("At the start of the section")),
+            *((str(i + 1), _("After %(key)s", key=q.key)) for i, q in enumerate(section.questions))]
+
+
 def _question_form(version: QuestionnaireVersion, type_name: str, document: Mapping[str, Any] | None,
-                   earlier: Sequence[Question], show_if: Mapping[str, Any] | None):
+                   earlier: Sequence[Question], show_if: Mapping[str, Any] | None,
+                   positions: Sequence[tuple[str, str]] | None = None):
     """The question form for a type: filled from `document` on GET, from the post otherwise."""
     posted = request.method == "POST"
     if posted:
@@ -611,7 +618,8 @@ def _question_form(version: QuestionnaireVersion, type_name: str, document: Mapp
         column_rows = len(document.get("columns", [])) if document else NEW_COLUMN_ROWS
         condition_rows = 1
     form_class = question_form_class(version.languages, type_name, option_rows=max(option_rows, NEW_OPTION_ROWS),
-                                     column_rows=max(column_rows, 1), condition_row_count=condition_rows)
+                                     column_rows=max(column_rows, 1), condition_row_count=condition_rows,
+                                     positions=positions)
     if posted:
         form = form_class()
     elif document is not None:
@@ -639,7 +647,8 @@ def _save_question(questionnaire: Questionnaire, version: QuestionnaireVersion, 
     # The config fields on the page belong to `shown_type`; a new type first shows its own fields.
     retype = request.method == "POST" and (
         "change_type" in request.form or (shown_type is not None and shown_type != type_name))
-    form = _question_form(version, type_name, document, earlier, question.show_if if question else None)
+    form = _question_form(version, type_name, document, earlier, question.show_if if question else None,
+                          _positions(section) if question is None else None)
     rerender = retype
     if request.method == "POST":
         for button, field_list in (("add_option", "options"), ("add_column", "columns"),
@@ -657,8 +666,10 @@ def _save_question(questionnaire: Questionnaire, version: QuestionnaireVersion, 
         else:
             try:
                 if question is None:
+                    position = form.position.data
                     saved = service.add_question(section, {k: v for k, v in data.items() if v is not None},
-                                                 actor=_me(), ip=client_ip())
+                                                 actor=_me(), ip=client_ip(),
+                                                 position=int(position) if position.isdigit() else None)
                 else:
                     saved = service.update_question(question, data, actor=_me(), ip=client_ip())
             except InvalidQuestionnaire as exc:
