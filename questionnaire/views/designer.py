@@ -26,8 +26,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
-from wtforms import Form
 
+from forms.answers import build_section_form, comment_field_name, confidential_field_name, quotable_field_name
 from forms.designer import (
     NEW_COLUMN_ROWS,
     NEW_OPTION_ROWS,
@@ -57,7 +57,7 @@ from questionnaire.extensions import db
 from questionnaire.interchange import FormatError
 from questionnaire.models import Organisation, OrganisationKind, Question, Questionnaire, QuestionnaireVersion, User
 from questionnaire.models.questionnaire import PUBLISHED_VERSION_MESSAGE, Section
-from questionnaire.question_types import DEFAULT_TABLE_ROWS, QUESTION_TYPES, translate, type_of
+from questionnaire.question_types import QUESTION_TYPES, translate, type_of
 from questionnaire.services import questionnaires as service
 from questionnaire.services.errors import DomainError
 from questionnaire.services.questionnaires import InvalidQuestionnaire
@@ -815,12 +815,16 @@ def new_version(questionnaire_id: int):
 # --- preview ------------------------------------------------------------------------------------
 
 
-def preview_form(version: QuestionnaireVersion, language: str) -> Form:
-    """The answer form a supplier gets, built from every question type's own fields."""
-    fields: dict[str, Any] = {}
-    for question in version.questions():
-        fields.update(type_of(question).form_fields(question, language))
-    return type("PreviewForm", (Form,), fields)()
+def preview_forms(version: QuestionnaireVersion, language: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """Each section's answer form, built as the supplier's answer pages build it, unanswered, and the
+    number of rows each table offers."""
+    forms: dict[str, Any] = {}
+    rows: dict[str, int] = {}
+    for section in version.sections:
+        spec = build_section_form(section, language=language, values={})
+        forms[section.key] = spec.form_class(formdata=None, meta={"csrf": False})
+        rows.update(spec.rows)
+    return forms, rows
 
 
 @bp.route("/<int:questionnaire_id>/versions/<int:number>/preview")
@@ -835,11 +839,13 @@ def preview(questionnaire_id: int, number: int):
         language = version.first_language
     questions = {question.key: question for question in version.questions()}
     with force_locale(language):
-        form = preview_form(version, language)
+        forms, table_rows = preview_forms(version, language)
         body = render_template(
-            "designer/_preview_body.html", version=version, form=form, language=language,
+            "designer/_preview_body.html", version=version, forms=forms, language=language,
+            comment_field_name=comment_field_name, confidential_field_name=confidential_field_name,
+            quotable_field_name=quotable_field_name,
             describe=lambda condition: describe_condition(condition, questions, language),
-            table_rows=DEFAULT_TABLE_ROWS,
+            table_rows=table_rows,
         )
     return render_template("designer/preview.html", questionnaire=questionnaire, version=version,
                            language=language, body=Markup(body),  # noqa: S704 - our own autoescaped template
