@@ -121,7 +121,7 @@ def _published(questionnaire: Questionnaire, version: QuestionnaireVersion) -> t
     that sent the request was loaded (point to it).
     """
     return render_template("designer/published.html", questionnaire=questionnaire, version=version,
-                           message=str(PUBLISHED_VERSION_MESSAGE), confirm=ConfirmForm()), 409
+                           message=str(PUBLISHED_VERSION_MESSAGE)), 409
 
 
 def _section_of(questionnaire: Questionnaire, version: QuestionnaireVersion, section_id: int) -> Section | None:
@@ -328,7 +328,7 @@ def _version_page(questionnaire: Questionnaire, version: QuestionnaireVersion, *
         missing=missing, missing_shown=MISSING_SHOWN, language=language, questions=questions,
         describe=lambda condition: describe_condition(condition, questions, language),
         type_labels={name: qtype.label for name, qtype in QUESTION_TYPES.items()}, type_choices=type_choices(),
-        share_form=share_form, confirm=ConfirmForm(formdata=None), language_name=language_name,
+        share_form=share_form, language_name=language_name,
         upload_form=upload_form or UploadForm(formdata=None), upload_problems=upload_problems,
     )
 
@@ -480,13 +480,13 @@ def _section_form(version: QuestionnaireVersion, earlier: Sequence[Question], se
         form = form_class()
     if request.method == "POST" and "add_condition" in request.form:
         form.show_if_rows.append_entry()
-    setup_condition_fields(form, service_condition_choices(earlier), section.show_if if section else None,
+    setup_condition_fields(form, _condition_choices(earlier), section.show_if if section else None,
                            fill=request.method == "GET")
     return form
 
 
-def service_condition_choices(earlier: Sequence[Question]) -> list[Any]:
-    """The (question, value) pairs the condition builder offers, in the interface language."""
+def _condition_choices(earlier: Sequence[Question]) -> list[Any]:
+    # The builder's labels are in the interface language, the designer's own.
     return condition_choices(earlier, _ui_language())
 
 
@@ -627,7 +627,7 @@ def _question_form(version: QuestionnaireVersion, type_name: str, document: Mapp
     else:
         form = form_class()
     form.type.data = type_name
-    setup_condition_fields(form, service_condition_choices(earlier), show_if, fill=not posted)
+    setup_condition_fields(form, _condition_choices(earlier), show_if, fill=not posted)
     return form
 
 
@@ -657,7 +657,7 @@ def _save_question(questionnaire: Questionnaire, version: QuestionnaireVersion, 
                 form[field_list].append_entry()
                 rerender = True
         if "add_condition" in request.form:
-            setup_condition_fields(form, service_condition_choices(earlier), None, fill=False)
+            setup_condition_fields(form, _condition_choices(earlier), None, fill=False)
     if request.method == "POST" and not rerender and form.validate_on_submit():
         try:
             data = question_data(form, version.languages, type_name)
