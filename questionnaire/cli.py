@@ -217,3 +217,6 @@ def register_commands(app: Flask) -> None:
     for command in (init_db_command, create_user_command, seed_demo_command, questionnaire_group,
                     round_group):
         app.cli.add_command(command)
+    from questionnaire.cli_reports import report_group
+
+    app.cli.add_command(report_group)

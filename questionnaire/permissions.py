@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from questionnaire.models import Organisation, OrganisationKind, Questionnaire, QuestionnaireVersion, User
 from questionnaire.models.dialogue import DialogueRound, RoundStatus
-from questionnaire.models.response import Evidence, Response
+from questionnaire.models.response import Evidence, Response, ResponseStatus
 
 
 def is_secretariat(user: User) -> bool:
@@ -232,3 +232,35 @@ def can_view_results(user: User, dialogue_round: DialogueRound, audience: str) -
 def can_export_results(user: User, dialogue_round: DialogueRound, audience: str) -> bool:
     """Exports are named rows: only the named audiences, for those who may view them."""
     return audience != "participants" and can_view_results(user, dialogue_round, audience)
+
+
+# --- reports (issue 5: PDFs, downloads, publication) ---
+
+
+def can_download_summary(user: User, dialogue_round: DialogueRound, audience: str) -> bool:
+    """Secretariat: every edition; co-owners: buyers' and participants'; invited suppliers: published participants'."""
+    if is_secretariat(user):
+        return True
+    if is_round_owner(user, dialogue_round):
+        return audience in ("buyers", "participants")
+    return (audience == "participants" and dialogue_round.status == RoundStatus.PUBLISHED
+            and is_invited_to_round(user, dialogue_round))
+
+
+def can_publish_summary(user: User, dialogue_round: DialogueRound) -> bool:
+    """Publishing the participants' summary of a closed round is the secretariat's call."""
+    return is_secretariat(user) and dialogue_round.status == RoundStatus.CLOSED
+
+
+def can_download_response_copy(user: User, response: Response) -> bool:
+    """A supplier's copy of its own answers is for its own members."""
+    return is_supplier(user) and user.organisation_id == response.organisation_id
+
+
+def can_download_feedback(user: User, response: Response) -> bool:
+    """A supplier's feedback is its own, once it has submitted and the round has closed."""
+    return (
+        can_download_response_copy(user, response)
+        and response.status == ResponseStatus.SUBMITTED
+        and response.round.status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED)
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale, format_date, format_datetime, to_user_timezone
 from flask_babel import gettext as _
 
 from questionnaire.models import (
@@ -126,10 +126,19 @@ def table_columns(question: Question, language: str) -> list[str]:
 
 
 def _date(value: datetime | None, language: str) -> str:
+    """A moment as a long date (in the viewer's time zone), in a language."""
     if value is None:
         return ""
     with force_locale(language):
-        return format_datetime(value, "long")
+        return format_date(to_user_timezone(value), "long")
+
+
+def _datetime(value: datetime | None, language: str) -> str:
+    """A moment as a date and time to the minute, in a language."""
+    if value is None:
+        return ""
+    with force_locale(language):
+        return format_datetime(value, "d MMMM y, HH:mm")
 
 
 def pick_language(requested: str | None, available: Sequence[str]) -> str:
@@ -151,7 +160,7 @@ def blank_questionnaire_pdf(version: QuestionnaireVersion, language: str,
                  (_("Languages"), ", ".join(version.languages))]
         if dialogue_round is not None:
             facts = [(_("Dialogue round"), dialogue_round.title),
-                     (_("Deadline"), _date(dialogue_round.closes_at, language)), *facts]
+                     (_("Deadline"), _datetime(dialogue_round.closes_at, language)), *facts]
         return render_template_pdf(
             "blank.html", language=language, fetcher=fetcher, document_title=title, running_title=title,
             audience_label=_("Blank questionnaire, for internal circulation"),
@@ -220,12 +229,12 @@ def response_copy_pdf(response: Response, language: str, *, fetcher: StaticFiles
         title = _("Our response: %(round)s", round=response.round.title)
         if submission is not None:
             status = _("Submitted on %(when)s (submission %(number)d)",
-                       when=_date(submission.submitted_at, language), number=submission.number)
+                       when=_datetime(submission.submitted_at, language), number=submission.number)
         else:
-            status = _("Draft, not submitted (as saved on %(when)s)", when=_date(response.updated_at, language))
+            status = _("Draft, not submitted (as saved on %(when)s)", when=_datetime(response.updated_at, language))
         facts = [(_("Organisation"), response.organisation.name), (_("Dialogue round"), response.round.title),
                  (_("Questionnaire"), translate(version.title, language)), (_("Status"), status),
-                 (_("Deadline"), _date(response.round.closes_at, language))]
+                 (_("Deadline"), _datetime(response.round.closes_at, language))]
         return render_template_pdf(
             "response.html", language=language, fetcher=fetcher, document_title=title,
             running_title=response.organisation.name,

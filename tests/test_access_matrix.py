@@ -284,6 +284,45 @@ ROUTES: dict[str, list[Case]] = {
         get("/rounds/{round}/results/export.xlsx?audience=participants", anonymous=LOGIN, supplier=404,
             buyer=403, secretariat=403),
     ],
+    # --- reports ({report_round}: closed, owned by the matrix buyer, the matrix supplier invited and
+    # submitted; {published_round}: the same, published; {other_round}: neither owned nor invited) ---
+    "reports.index": [get("/reports/", anonymous=LOGIN, **EVERYONE_LOGGED_IN)],
+    "reports.round_reports": [
+        get("/rounds/{report_round}/reports", anonymous=LOGIN, **EVERYONE_LOGGED_IN),
+        get("/rounds/{other_round}/reports", anonymous=LOGIN, supplier=404, buyer=404, secretariat=200),
+    ],
+    "reports.summary": [
+        get("/rounds/{report_round}/reports/summary/participants/en.pdf", anonymous=LOGIN, supplier=403,
+            buyer=200, secretariat=200),
+        get("/rounds/{report_round}/reports/summary/secretariat/en.pdf", anonymous=LOGIN, supplier=403,
+            buyer=403, secretariat=200),
+        get("/rounds/{published_round}/reports/summary/participants/en.pdf", anonymous=LOGIN,
+            **EVERYONE_LOGGED_IN),
+        get("/rounds/{other_round}/reports/summary/participants/en.pdf", anonymous=LOGIN, supplier=404,
+            buyer=404, secretariat=200),
+        get("/rounds/{report_round}/reports/summary/everyone/en.pdf", anonymous=LOGIN, supplier=404,
+            buyer=404, secretariat=404),
+        get("/rounds/{report_round}/reports/summary/participants/de.pdf", anonymous=LOGIN, supplier=404,
+            buyer=404, secretariat=404),
+    ],
+    "reports.blank": [
+        get("/rounds/{report_round}/reports/questionnaire/fr.pdf", anonymous=LOGIN, **EVERYONE_LOGGED_IN),
+        get("/rounds/{other_round}/reports/questionnaire/en.pdf", anonymous=LOGIN, supplier=404, buyer=404,
+            secretariat=200),
+    ],
+    "reports.response_copy": [get("/rounds/{report_round}/reports/our-response.pdf", anonymous=LOGIN,
+                                  supplier=200, buyer=404, secretariat=404)],
+    "reports.feedback": [
+        get("/rounds/{report_round}/reports/our-feedback.pdf", anonymous=LOGIN, supplier=200, buyer=404,
+            secretariat=404),
+        # Still open: no feedback yet.
+        get("/rounds/{round}/reports/our-feedback.pdf", anonymous=LOGIN, supplier=404, buyer=404,
+            secretariat=404),
+    ],
+    "reports.publish": [
+        post("/rounds/{report_round}/publish", {}, anonymous=LOGIN, supplier=403, buyer=403, secretariat=302),
+        post("/rounds/{other_round}/publish", {}, anonymous=LOGIN, supplier=404, buyer=404, secretariat=302),
+    ],
 }
 
 
@@ -371,6 +410,34 @@ def _rounds(world: World) -> dict[str, Any]:
     return made
 
 
+def _report_rounds(world: World) -> dict[str, Any]:
+    """A closed and a published round owned by the matrix buyer; the matrix supplier submitted to both."""
+    made = getattr(world, "_report_rounds", None)
+    if made is None:
+        from rounds_support import make_round, published_version
+
+        from questionnaire.extensions import db
+        from questionnaire.models import Answer, Invitation, Response, ResponseStatus, RoundStatus, Submission, utcnow
+        from questionnaire.services.invitations import new_token
+
+        buyer, supplier = world.orgs["buyer"], world.orgs["supplier"]
+        version = published_version(buyer)
+        made = {}
+        for name, status in (("report_round", RoundStatus.CLOSED), ("published_round", RoundStatus.PUBLISHED)):
+            round_ = make_round([buyer], version=version, status=status, title=f"Matrix {name}")
+            db.session.add(Invitation(round=round_, organisation=supplier, contact_email="supplier@matrix.example",
+                                      language="en", token_hash=new_token()[1]))
+            answers = {"has_policy": {"value": "yes"}, "policy_url": {"value": "https://matrix.example/policy"}}
+            response = Response(round=round_, organisation=supplier, status=ResponseStatus.SUBMITTED,
+                                submitted_at=utcnow(), answers=[Answer(question_key=key, value=entry["value"])
+                                                                for key, entry in answers.items()])
+            db.session.add(Submission(response=response, number=1, response_version=1, snapshot=answers))
+            db.session.commit()
+            made[name] = round_.id
+        world._report_rounds = made  # type: ignore[attr-defined]
+    return made
+
+
 PLACEHOLDERS: dict[str, Callable[[World, str], object]] = {
     "own_org": _own_org,
     "competitor_org": lambda world, role: world.orgs["competitor"].id,
@@ -387,6 +454,8 @@ PLACEHOLDERS: dict[str, Callable[[World, str], object]] = {
     "draft_round": lambda world, role: _rounds(world)["draft_round"],
     "clarification": lambda world, role: _rounds(world)["clarification"],
     "invitation_token": lambda world, role: _rounds(world)["invitation_token"],
+    "report_round": lambda world, role: _report_rounds(world)["report_round"],
+    "published_round": lambda world, role: _report_rounds(world)["published_round"],
 }
 
 

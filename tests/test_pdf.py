@@ -176,3 +176,132 @@ def test_the_supplier_copy_is_in_french_on_request(app, make_org, make_user):
     text = pdf_text(documents.response_copy_pdf(known.responses[0], "fr"))
     assert "Chaque année" in text
     assert "Minerais; Travail" in text
+
+
+# --- the dialogue summary ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def known(app, make_org, make_user):
+    """The round of reports_support with six submitted responses."""
+    return build_known_round(make_org, make_user)
+
+
+def _summary(known, audience, language="en"):
+    from reports.summary import summary_pdf
+
+    return summary_pdf(known.round, audience, language)
+
+
+def _page_of(pages, phrase, start=2):
+    return next(n for n, page in enumerate(pages, start=1) if n >= start and phrase in page)
+
+
+def test_the_participants_summary_has_a_cover_contents_and_page_x_of_y(known):
+    pages = pdf_pages(_summary(known, "participants"))
+    cover, contents = pages[0], pages[1]
+    assert "ICT hardware dialogue 2026" in cover
+    assert "City of Lyon, Region of Flanders" in cover
+    assert "Suppliers invited 7" in cover
+    assert "Responses submitted 6" in cover
+    assert "86%" in cover
+    assert "Participants: anonymised" in cover
+    assert "Page" not in cover
+    for index, page in enumerate(pages[1:], start=2):
+        assert f"Page {index} of {len(pages)}" in page
+    # Contents: each entry's page number is the page its chapter starts on.
+    for title, marker in (("Key findings", "Weakest sections"), ("Policy", "Policy Maturity in this section"),
+                          ("Practice", "Practice Maturity in this section"), ("Note on method", "Minimum group size:")):
+        page = _page_of(pages, marker, start=3)
+        assert f"{title} {page}" in contents, (title, page, contents)
+
+
+def test_the_participants_summary_shows_the_expected_figures_and_suppresses_small_groups(known):
+    text = pdf_text(_summary(known, "participants"))
+    assert "Do you have a human-rights policy? Suppliers who answered: 6" in text
+    assert "Yes 6 100% No 0 0%" in text
+    assert "Every year 3 50% Occasionally 3 50% Never 0 0%" in text
+    assert "1 3 50% 2 0 0% 3 3 50%" in text  # maturity scale points
+    assert "Minerals 6 100% Labour 3 50% Environment fewer than 3" in text
+    assert "Environment 1" not in text
+    # Key findings: weakest and strongest sections by mean maturity.
+    assert "Weakest sections Policy (mean 50)" in text
+    assert "Strongest sections Practice (mean 75)" in text
+    assert "Policy 6 25 50 75 50 Practice 6 50 75 100 75" in text  # n, quartiles, median, mean
+    # Quotes only where allowed, never confidential, never named.
+    assert "Audits alone do not find forced labour." in text
+    assert "Springfield" not in text
+    assert "Not for quoting" not in text
+    for name in ("Alpha Devices", "Beta Systems", "Delta Hardware", "Eta Late"):
+        assert name not in text
+    assert "no figure in this summary describes fewer than 3 suppliers" in text
+
+
+def test_the_participants_summary_draws_a_chart_per_choice_question(known):
+    from reports.disclosure import results_for
+    from reports.summary import printed_chapters
+
+    disclosed = results_for(known.round, "participants")
+    chapters = printed_chapters(disclosed, "en")
+    charts = {item.disclosed.key: item.chart for chapter in chapters for item in chapter.questions}
+    for key in ("has_policy", "maturity", "audit_frequency", "risk_areas"):
+        assert charts[key] is not None and 'role="img"' in charts[key]
+    assert charts["remarks"] is None
+    assert "fewer than 3" in charts["risk_areas"]
+
+
+def test_the_buyers_summary_names_suppliers_and_leaves_confidential_answers_out(known):
+    text = pdf_text(_summary(known, "buyers"))
+    assert "Buyers: confidential, suppliers named" in text
+    assert "Minerals 6 100% Labour 3 50% Environment 1 17%" in text
+    assert "Alpha Devices 25 Beta Systems 25 Delta Hardware 75" in text
+    assert "Audits alone do not find forced labour. (Alpha Devices)" in text
+    assert "Springfield" not in text
+    assert "Suppliers who submitted" in text
+    assert "Eta Late" not in text  # a draft is not a submission
+
+
+def test_the_secretariat_summary_has_every_figure(known):
+    text = pdf_text(_summary(known, "secretariat"))
+    assert "Secretariat: confidential, suppliers named" in text
+    assert "Environment 1 17%" in text
+    assert "What should buyers know? Suppliers who answered: 6" in text
+    assert "Policy 6 25 25 50 75 75 50" in text  # with min and max
+    assert "Springfield" not in text  # confidential text is never quoted
+
+
+def test_the_summary_is_printed_in_french(known):
+    text = pdf_text(_summary(known, "participants", "fr"))
+    assert "Chaque année" in text
+    assert "Avez-vous une politique des droits humains ?" in text
+
+
+def test_a_question_with_fewer_than_k_respondents_shows_no_breakdown(app, make_org, make_user):
+    known = build_known_round(make_org, make_user, submitted=2)
+    text = pdf_text(_summary(known, "participants"))
+    assert "Suppliers who answered: fewer than 3" in text
+    assert "no breakdown is shown" in text
+    assert "Every year 2" not in text
+
+
+# --- the supplier's feedback ------------------------------------------------------------------------
+
+
+def test_feedback_compares_the_supplier_with_at_least_k_peers(known):
+    from reports.summary import feedback_pdf
+
+    text = pdf_text(feedback_pdf(known.responses[0], "en"))
+    assert "Alpha Devices" in text
+    # Five peers: policy 25, 25, 75, 75, 75 -> quartiles 25-75, median 75; own score 25.
+    assert "Your score" in text
+    assert "Policy 5 25 75 75 55 25" in text
+    assert "Beta Systems" not in text
+
+
+def test_feedback_shows_no_distribution_with_fewer_than_k_peers(app, make_org, make_user):
+    from reports.summary import feedback_pdf
+
+    known = build_known_round(make_org, make_user, submitted=3)
+    text = pdf_text(feedback_pdf(known.responses[0], "en"))
+    assert "Fewer than 3 peers submitted scored answers" in text
+    assert "fewer than 3 peers: not shown" in text

@@ -397,9 +397,12 @@ def send_receipt(submission: Submission, user: User) -> None:
     from questionnaire.services.mail import send_mail
 
     response = submission.response
+    # Layers above (reports) add the supplier's copy as PDF through app.extensions["receipt_attachments"].
+    attachments = [item for hook in current_app.extensions.get("receipt_attachments", [])
+                   for item in hook(submission, user)]
     send_mail(user.email, "submission_receipt", language=user.language, user=user, submission=submission,
               response=response, round=response.round,
-              link=external_url("answering.overview", round_id=response.round_id))
+              link=external_url("answering.overview", round_id=response.round_id), attachments=attachments)
 
 
 def reopen(response: Response, user: User, *, ip: str | None = None) -> Response:

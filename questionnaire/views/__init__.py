@@ -25,4 +25,7 @@ def register_blueprints(app: Flask) -> None:
     from questionnaire.views import results
 
     app.register_blueprint(results.bp)
+    from questionnaire.views import reports
+
+    app.register_blueprint(reports.bp)
     errors.register(app)

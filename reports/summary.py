@@ -1,0 +1,291 @@
+"""The dialogue summary and the supplier's feedback as PDF documents, built on disclosed results.
+
+Whatever an audience may not see has already been removed by `reports.disclosure`; this module
+only lays the disclosed figures out: cover, contents, key findings, one chapter per section with a
+chart and a table per question, quotes, and a note on method.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from questionnaire.models import DialogueRound, Response
+from questionnaire.question_types import translate
+from reports import charts
+from reports.aggregation import aggregate_round
+from reports.disclosure import (
+    Audience,
+    Cell,
+    CellStatus,
+    DisclosedQuestion,
+    DisclosedResults,
+    DisclosedSection,
+    results_for,
+    supplier_feedback,
+)
+from reports.documents import _date, _datetime, pick_language
+from reports.pdf import StaticFilesOnly, render_template_pdf
+
+CHOICE_TYPES = frozenset({"yes_no", "single_choice", "multiple_choice", "scale"})
+# How many sections and questions the key findings name at each end.
+FINDINGS = 3
+
+
+def audience_label(audience: Audience) -> str:
+    """Who a summary is for, as printed in its footer and on its cover."""
+    return {
+        Audience.SECRETARIAT: _("Secretariat: confidential, suppliers named"),
+        Audience.BUYERS: _("Buyers: confidential, suppliers named"),
+        Audience.PARTICIPANTS: _("Participants: anonymised"),
+    }[audience]
+
+
+def audience_name(audience: Audience) -> str:
+    """The audience in a word or two."""
+    return {Audience.SECRETARIAT: _("Secretariat"), Audience.BUYERS: _("Buyers"),
+            Audience.PARTICIPANTS: _("Participants")}[audience]
+
+
+def cell_label(question: Any, key: str, language: str) -> str:
+    """The printed label of a breakdown category (option, yes/no, scale point or not applicable)."""
+    if key == "na":
+        return _("Not applicable")
+    if question.type == "yes_no":
+        return {"yes": _("Yes"), "no": _("No")}.get(key, key)
+    if question.type == "scale":
+        label = translate((question.config["scale"].get("labels") or {}).get(str(key)), language)
+        return f"{key}: {label}" if label else str(key)
+    for option in question.config.get("options") or []:
+        if option["value"] == key:
+            return translate(option["label"], language)
+    return key
+
+
+def bars(question: DisclosedQuestion, language: str) -> list[charts.Bar]:
+    """The chart rows of a breakdown; small and hidden cells have no count."""
+    result = []
+    for cell in question.cells:
+        note = None
+        if cell.status is CellStatus.HIDDEN:
+            note = _("not shown")
+        result.append(charts.Bar(label=cell_label(question.question, cell.key, language),
+                                 count=cell.count if cell.shown else None, share=cell.share if cell.shown else None,
+                                 note=note))
+    return result
+
+
+@dataclass
+class Stat:
+    """One printed figure of a question without a breakdown."""
+
+    label: str
+    value: str
+
+
+def stats(question: DisclosedQuestion) -> list[Stat]:
+    """The figures of a number, date, text, URL, file or table question the audience may see."""
+    labels = {"n": _("Answers"), "count": _("Answers"), "mean": _("Mean"), "median": _("Median"),
+              "min": _("Minimum"), "max": _("Maximum"), "earliest": _("Earliest"), "latest": _("Latest"),
+              "rows": _("Rows in all")}
+    result = []
+    for key, value in question.stats.items():
+        if key not in labels or value is None:
+            continue
+        result.append(Stat(labels[key], charts.number(value) if isinstance(value, int | float) else str(value)))
+    per_respondent = question.stats.get("rows_per_respondent")
+    if isinstance(per_respondent, dict) and per_respondent.get("median") is not None:
+        result.append(Stat(_("Rows per supplier (median)"), charts.number(per_respondent["median"])))
+    return result
+
+
+@dataclass
+class PrintedResult:
+    """A question of the summary, ready to print."""
+
+    number: int
+    anchor: str
+    text: str
+    disclosed: DisclosedQuestion
+    respondents: str
+    chart: Markup | None = None
+    table: Markup | None = None
+    stats: list[Stat] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class PrintedChapter:
+    """A section of the summary."""
+
+    anchor: str
+    title: str
+    disclosed: DisclosedSection
+    questions: list[PrintedResult]
+    score_chart: Markup | None = None
+    score_table: Markup | None = None
+    supplier_table: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Finding:
+    """A section or question named in the key findings."""
+
+    label: str
+    anchor: str
+    mean: float
+    n: int
+
+
+def _count(value: int | None, k: int) -> str:
+    return charts.fewer_than(k) if value is None else str(value)
+
+
+def _cell_text(cell: Cell | None, k: int) -> str:
+    if cell is None:
+        return ""
+    return str(cell.count) if cell.shown else charts.fewer_than(k) if cell.status is CellStatus.SMALL else _(
+        "not shown")
+
+
+def printed_chapters(disclosed: DisclosedResults, language: str) -> list[PrintedChapter]:
+    """Every section and question of the disclosed results, with charts and tables."""
+    k = disclosed.k
+    chapters = []
+    number = 0
+    for s_index, section in enumerate(disclosed.sections, start=1):
+        title = translate(section.section.title, language)
+        printed = []
+        for question in section.questions:
+            number += 1
+            text = translate(question.question.text, language)
+            item = PrintedResult(number=number, anchor=f"q-{number}", text=text, disclosed=question,
+                                 respondents=_count(question.respondents, k))
+            if question.withheld:
+                item.note = _("Fewer than %(k)d suppliers answered, or the answers fall into groups too small "
+                              "to show: no breakdown is shown.", k=k)
+            elif question.type in CHOICE_TYPES and question.cells:
+                rows = bars(question, language)
+                item.chart = charts.bar_chart(rows, title=text, k=k)
+                item.table = charts.bar_table(rows, caption=_("Suppliers per answer, question %(number)d",
+                                                              number=number), k=k)
+                if question.type == "multiple_choice":
+                    item.note = _("Several answers could be chosen: shares are of the suppliers who answered.")
+            else:
+                item.stats = stats(question)
+            printed.append(item)
+        chapter = PrintedChapter(anchor=f"section-{s_index}", title=title, disclosed=section, questions=printed)
+        if section.result.is_scored:
+            row = charts.BoxRow(title, section.distribution,
+                                note=_("fewer than %(k)d suppliers scored", k=k))
+            chapter.score_chart = charts.box_plot([row], title=_("Maturity of %(section)s", section=title))
+            chapter.score_table = charts.distribution_table([row], caption=_("Maturity 0-100 across suppliers"))
+            chapter.supplier_table = [(supplier.name, charts.number(score))
+                                      for supplier, score in section.supplier_scores]
+        chapters.append(chapter)
+    return chapters
+
+
+def findings(disclosed: DisclosedResults, chapters: Sequence[PrintedChapter]) -> dict[str, list[Finding]]:
+    """The weakest and strongest sections and questions by mean maturity (where shown)."""
+    sections = [Finding(c.title, c.anchor, c.disclosed.distribution.mean, c.disclosed.distribution.n)
+                for c in chapters
+                if c.disclosed.distribution is not None and c.disclosed.distribution.mean is not None]
+    questions = [Finding(f"{q.number}. {q.text}", q.anchor, q.disclosed.mean_score, q.disclosed.result.scored)
+                 for c in chapters for q in c.questions if q.disclosed.mean_score is not None]
+
+    def ends(items: list[Finding]) -> tuple[list[Finding], list[Finding]]:
+        ordered = sorted(items, key=lambda f: (f.mean, f.label))
+        count = min(FINDINGS, len(ordered) // 2) if len(ordered) > 1 else len(ordered)
+        weakest = ordered[:count]
+        strongest = list(reversed(ordered[len(ordered) - count:])) if len(ordered) > 1 else []
+        return weakest, strongest
+
+    weak_sections, strong_sections = ends(sections)
+    weak_questions, strong_questions = ends(questions)
+    return {"weak_sections": weak_sections, "strong_sections": strong_sections,
+            "weak_questions": weak_questions, "strong_questions": strong_questions}
+
+
+def summary_pdf(round_: DialogueRound, audience: Audience | str, language: str, *,
+                fetcher: StaticFilesOnly | None = None) -> bytes:
+    """The dialogue summary of a round for an audience, in a language."""
+    audience = Audience(audience)
+    version = round_.questionnaire_version
+    language = pick_language(language, round_.languages or version.languages)
+    disclosed = results_for(round_, audience)
+    with force_locale(language):
+        chapters = printed_chapters(disclosed, language)
+        overview_rows = [charts.BoxRow(c.title, c.disclosed.distribution,
+                                       note=_("fewer than %(k)d suppliers scored", k=disclosed.k))
+                         for c in chapters if c.disclosed.result.is_scored]
+        owners = ", ".join(sorted(owner.organisation.name for owner in round_.owners))
+        rate = charts.percent(disclosed.response_rate)
+        facts = [
+            (_("Questionnaire"), translate(version.title, language)),
+            (_("Co-owning buyers"), owners),
+            (_("Open"), _("%(start)s to %(end)s", start=_date(round_.opens_at, language),
+                          end=_date(round_.closes_at, language))),
+            (_("Suppliers invited"), str(disclosed.invited)),
+            (_("Responses submitted"), str(disclosed.submitted)),
+            (_("Minimum group size (k)"), str(disclosed.k)),
+        ]
+        return render_template_pdf(
+            "summary.html", language=language, fetcher=fetcher,
+            document_title=_("Dialogue summary: %(round)s", round=round_.title), running_title=round_.title,
+            audience_label=audience_label(audience), audience=audience, audience_name=audience_name(audience),
+            round=round_, disclosed=disclosed, chapters=chapters, facts=facts, rate=rate,
+            findings=findings(disclosed, chapters),
+            overview_chart=charts.box_plot(overview_rows, title=_("Maturity by section")) if overview_rows else None,
+            overview_table=charts.distribution_table(overview_rows, caption=_("Maturity 0-100 by section"))
+            if overview_rows else None,
+            generated=_datetime(_now(), language), cell_text=_cell_text, named=audience.named)
+
+
+def _now() -> Any:
+    from questionnaire.models import utcnow
+
+    return utcnow()
+
+
+# --- the supplier's feedback --------------------------------------------------------------------
+
+
+def feedback_pdf(response: Response, language: str, *, fetcher: StaticFilesOnly | None = None) -> bytes:
+    """A supplier's section scores against its peers' anonymised distribution (only with k or more peers)."""
+    round_ = response.round
+    language = pick_language(language, round_.languages or round_.questionnaire_version.languages)
+    rows = supplier_feedback(aggregate_round(round_), response.id)
+    with force_locale(language):
+        box_rows = []
+        for row in rows:
+            box_rows.append(charts.BoxRow(
+                translate(row.section.title, language), row.peers, marker=row.score,
+                note=_("fewer than %(k)d peers: not shown", k=round_.k)))
+        shown = [r for r in box_rows if r.distribution is not None]
+        chart = charts.box_plot(shown, title=_("Your maturity against your peers"),
+                                marker_label=_("your score")) if shown else None
+        table = charts.distribution_table(box_rows, caption=_("Maturity 0-100: your peers and you"),
+                                          marker_heading=_("Your score")) if box_rows else None
+        facts = [(_("Organisation"), response.organisation.name), (_("Dialogue round"), round_.title),
+                 (_("Minimum group size (k)"), str(round_.k))]
+        return render_template_pdf(
+            "feedback.html", language=language, fetcher=fetcher,
+            document_title=_("Your feedback: %(round)s", round=round_.title), running_title=round_.title,
+            audience_label=_("Confidential: %(org)s only", org=response.organisation.name),
+            response=response, round=round_, rows=rows, box_rows=box_rows, chart=chart, table=table, facts=facts,
+            any_shown=bool(shown), k=round_.k)
+
+
+def cached_summary_pdf(round_: DialogueRound, audience: Audience | str, language: str) -> tuple[bytes, bool]:
+    """The summary from the cache when it is current for the round's data, else built and kept."""
+    from reports.cache import cached_summary
+
+    audience = Audience(audience)
+    language = pick_language(language, round_.languages or round_.questionnaire_version.languages)
+    return cached_summary(round_, audience.value, language, lambda: summary_pdf(round_, audience, language))
