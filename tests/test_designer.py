@@ -679,3 +679,17 @@ def test_a_new_question_can_be_placed_at_the_start_or_after_another(client, logi
         response = add_question(client, qid, section, "yes_no", {"key": key, "text-en": key, "position": position})
         assert response.status_code == 302
     assert [q.key for q in latest(qid).sections[0].questions] == ["z", "a", "b", "c"]
+
+
+def test_preview_one_section_per_page_with_previous_and_next(client, login, world):
+    login(client, world.owner)
+    qid, _policy, _practice = build_policy_questionnaire(client)
+    first = client.get(f"/questionnaires/{qid}/versions/1/preview?lang=fr&section=policy")
+    assert first.status_code == 200
+    page = text_of(first)
+    assert "Avez-vous une politique des droits humains ?" in page and "Usines" not in page
+    assert "Oui, publiée Non" in page
+    assert "section=practice" in first.get_data(as_text=True)
+    second = text_of(client.get(f"/questionnaires/{qid}/versions/1/preview?lang=fr&section=practice"))
+    assert "Usines" in second and "Oui, publiée Non" not in second
+    assert client.get(f"/questionnaires/{qid}/versions/1/preview?section=nope").status_code == 404

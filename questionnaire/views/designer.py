@@ -815,12 +815,13 @@ def new_version(questionnaire_id: int):
 # --- preview ------------------------------------------------------------------------------------
 
 
-def preview_forms(version: QuestionnaireVersion, language: str) -> tuple[dict[str, Any], dict[str, int]]:
+def preview_forms(version: QuestionnaireVersion, language: str,
+                  sections: Sequence[Section]) -> tuple[dict[str, Any], dict[str, int]]:
     """Each section's answer form, built as the supplier's answer pages build it, unanswered, and the
     number of rows each table offers."""
     forms: dict[str, Any] = {}
     rows: dict[str, int] = {}
-    for section in version.sections:
+    for section in sections:
         spec = build_section_form(section, language=language, values={})
         forms[section.key] = spec.form_class(formdata=None, meta={"csrf": False})
         rows.update(spec.rows)
@@ -838,15 +839,27 @@ def preview(questionnaire_id: int, number: int):
     if language not in version.languages:
         language = version.first_language
     questions = {question.key: question for question in version.questions()}
+    # One section per page, as the supplier's answer pages show it; or all of them one after another.
+    section_key = request.args.get("section")
+    keys = [section.key for section in version.sections]
+    if section_key is not None and section_key not in keys:
+        abort(404)
+    shown = [s for s in version.sections if s.key == section_key] if section_key else list(version.sections)
+    index = keys.index(section_key) if section_key else None
     with force_locale(language):
-        forms, table_rows = preview_forms(version, language)
+        forms, table_rows = preview_forms(version, language, shown)
         body = render_template(
-            "designer/_preview_body.html", version=version, forms=forms, language=language,
+            "designer/_preview_body.html", version=version, sections=shown, forms=forms, language=language,
             comment_field_name=comment_field_name, confidential_field_name=confidential_field_name,
             quotable_field_name=quotable_field_name,
             describe=lambda condition: describe_condition(condition, questions, language),
-            table_rows=table_rows,
+            table_rows=table_rows, paged=section_key is not None,
+            previous=keys[index - 1] if index else None,
+            following=keys[index + 1] if index is not None and index + 1 < len(keys) else None,
+            page_url=lambda key: url_for("designer.preview", questionnaire_id=questionnaire.id,
+                                         number=version.number, lang=language, section=key),
         )
     return render_template("designer/preview.html", questionnaire=questionnaire, version=version,
                            language=language, body=Markup(body),  # noqa: S704 - our own autoescaped template
-                           own_language_name=own_language_name)
+                           own_language_name=own_language_name, section_key=section_key,
+                           first_section=keys[0] if keys else None)
