@@ -135,6 +135,12 @@ def test_buyers_build_preview_approve_publish_and_reopen_a_questionnaire(page: P
     # A missing French label falls back to English.
     expect(page.locator(".preview")).to_contain_text("In preparation")
     checks.axe("preview fr")
+    page.get_by_role("link", name="Show one section per page, as suppliers answer it").click()
+    expect(page.locator(".preview")).not_to_contain_text("Usines d'assemblage final")
+    page.locator(".preview").get_by_role("link", name="Suivant").or_(
+        page.locator(".preview").get_by_role("link", name="Next")).click()
+    expect(page.locator(".preview")).to_contain_text("Usines d'assemblage final")
+    checks.axe("preview fr, one section per page")
     page.get_by_role("link", name="Back to the designer").click()
 
     # The Dutch buyers co-edit; Lyon approves first.
