@@ -7,6 +7,8 @@ out by name, question by question.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +54,19 @@ class SectionFormBase(FlaskForm):
     """What every section form has: the response version the page was built from."""
 
     based_on_version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+    # What this section's answers were when the page was built: a stale version whose section
+    # nobody else changed is no conflict.
+    section_digest = HiddenField()
+
+
+def section_digest(section: Section, answers: Mapping[str, Answer]) -> str:
+    """A fingerprint of the stored answers of one section."""
+    state = {}
+    for question in section.questions:
+        answer = answers.get(question.key)
+        if answer is not None:
+            state[question.key] = [answer.value, answer.comment or "", answer.confidential, answer.quotable]
+    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
 
 
 @dataclass
@@ -114,7 +129,7 @@ def build_section_form(section: Section, *, language: str | None, values: Mappin
 
 def form_data(section: Section, answers: Mapping[str, Answer], version: int) -> dict[str, Any]:
     """The data that shows stored answers in the form."""
-    data: dict[str, Any] = {"based_on_version": version}
+    data: dict[str, Any] = {"based_on_version": version, "section_digest": section_digest(section, answers)}
     for question in section.questions:
         answer = answers.get(question.key)
         if answer is None:

@@ -132,3 +132,10 @@ def close_round(setup: Setup) -> None:
 
 POLICY_ANSWERS = {"q_has_policy": "yes", "q_policy_url": "https://acme.test/policy", "q_maturity": "3",
                   "q_workers": "1200"}
+
+
+def page_digest(html: str) -> str:
+    """The fingerprint of the section's answers a rendered page was built from."""
+    match = re.search(r'name="section_digest" type="hidden" value="([0-9a-f]*)"', html)
+    assert match, "no section_digest on the page"
+    return match.group(1)

@@ -43,6 +43,7 @@ from forms.answers import (
     quotable_field_name,
     resolve_field_name,
     rows_field_name,
+    section_digest,
 )
 from questionnaire import permissions
 from questionnaire.errors import Conflict, DomainError
@@ -333,9 +334,9 @@ def _save(round_: DialogueRound, response: Response, section: Section, posted: M
             responses.save_section(response, section, inputs, form.based_on_version.data, current_user,
                                    ip=client_ip())
         except Conflict:
-            # A stale version with nothing actually different on this page is no conflict.
+            # A stale version is no conflict when nobody else changed this section's answers.
             stored = responses.load_answers(response)
-            if _differences(section, inputs, stored, visibility):
+            if not form.section_digest.data or form.section_digest.data != section_digest(section, stored):
                 raise
             responses.save_section(response, section, inputs, response.version, current_user, ip=client_ip())
     except Conflict as exc:
@@ -415,11 +416,12 @@ def _conflict(round_: DialogueRound, response: Response, section: Section, poste
         k: v.value for k, v in inputs.items() if v.value is not None}})
     differing = _differences(section, inputs, stored, visibility)
     spec = _spec(page, section, values, {})
-    form = spec.form_class(formdata=None, data={"based_on_version": response.version, **{
+    form = spec.form_class(formdata=None, data={
+        "based_on_version": response.version, "section_digest": section_digest(section, stored), **{
         resolve_field_name(q): "mine" for q in section.questions}})
     # Everything the user posted goes back as hidden fields, so choosing loses nothing.
     hidden = [(k, v) for k, v in posted.items(multi=True)
-              if k not in ("csrf_token", "based_on_version", "action", "add_row", "remove_row")
+              if k not in ("csrf_token", "based_on_version", "section_digest", "action", "add_row", "remove_row")
               and not k.endswith("-resolve")]
     for key, ids in new_evidence.items():
         question = next(q for q in section.questions if q.key == key)
