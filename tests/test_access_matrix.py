@@ -362,59 +362,6 @@ ROUTES: dict[str, list[Case]] = {
                                         supplier=404, buyer=404, secretariat=404)],
     "answering.evidence_remove": [post("/rounds/{round}/answer/evidence/{missing}/remove", {}, anonymous=LOGIN,
                                        supplier=404, buyer=404, secretariat=404)],
-    # --- reports ({report_round}: closed, owned by the matrix buyer, the matrix supplier invited and
-    # submitted; {published_round}: the same, published; {other_round}: neither owned nor invited) ---
-    "reports.index": [get("/reports/", anonymous=LOGIN, **EVERYONE_LOGGED_IN)],
-    "reports.round_reports": [
-        get("/rounds/{report_round}/reports", anonymous=LOGIN, **EVERYONE_LOGGED_IN),
-        get("/rounds/{other_round}/reports", anonymous=LOGIN, supplier=404, buyer=404, secretariat=200),
-    ],
-    "reports.summary": [
-        get("/rounds/{report_round}/reports/summary/participants/en.pdf", anonymous=LOGIN, supplier=403,
-            buyer=200, secretariat=200),
-        get("/rounds/{report_round}/reports/summary/secretariat/en.pdf", anonymous=LOGIN, supplier=403,
-            buyer=403, secretariat=200),
-        get("/rounds/{published_round}/reports/summary/participants/en.pdf", anonymous=LOGIN,
-            **EVERYONE_LOGGED_IN),
-        get("/rounds/{other_round}/reports/summary/participants/en.pdf", anonymous=LOGIN, supplier=404,
-            buyer=404, secretariat=200),
-        get("/rounds/{report_round}/reports/summary/everyone/en.pdf", anonymous=LOGIN, supplier=404,
-            buyer=404, secretariat=404),
-        get("/rounds/{report_round}/reports/summary/participants/de.pdf", anonymous=LOGIN, supplier=404,
-            buyer=404, secretariat=404),
-    ],
-    "reports.blank": [
-        get("/rounds/{report_round}/reports/questionnaire/fr.pdf", anonymous=LOGIN, **EVERYONE_LOGGED_IN),
-        get("/rounds/{other_round}/reports/questionnaire/en.pdf", anonymous=LOGIN, supplier=404, buyer=404,
-            secretariat=200),
-    ],
-    "reports.response_copy": [get("/rounds/{report_round}/reports/our-response.pdf", anonymous=LOGIN,
-                                  supplier=200, buyer=404, secretariat=404)],
-    "reports.feedback": [
-        get("/rounds/{report_round}/reports/our-feedback.pdf", anonymous=LOGIN, supplier=200, buyer=404,
-            secretariat=404),
-        # Still open: no feedback yet.
-        get("/rounds/{round}/reports/our-feedback.pdf", anonymous=LOGIN, supplier=404, buyer=404,
-            secretariat=404),
-    ],
-    "reports.publish": [
-        post("/rounds/{report_round}/publish", {}, anonymous=LOGIN, supplier=403, buyer=403, secretariat=302),
-        post("/rounds/{other_round}/publish", {}, anonymous=LOGIN, supplier=404, buyer=404, secretariat=302),
-    ],
-    # --- online results ({round}: owned by the matrix buyer; {other_round}: not) ---
-    "results.index": [
-        get("/rounds/{round}/results", anonymous=LOGIN, supplier=404, buyer=200, secretariat=200),
-        get("/rounds/{round}/results?audience=secretariat", anonymous=LOGIN, supplier=404, buyer=403,
-            secretariat=200),
-        get("/rounds/{other_round}/results", anonymous=LOGIN, supplier=404, buyer=404, secretariat=200),
-    ],
-    "results.supplier": [get("/rounds/{round}/results/suppliers/{missing}", anonymous=LOGIN, supplier=404,
-                             buyer=404, secretariat=404)],
-    "results.export": [
-        get("/rounds/{round}/results/export.csv", anonymous=LOGIN, supplier=404, buyer=200, secretariat=200),
-        get("/rounds/{round}/results/export.xlsx?audience=participants", anonymous=LOGIN, supplier=404,
-            buyer=403, secretariat=403),
-    ],
 }
 
 
