@@ -305,3 +305,21 @@ def test_feedback_shows_no_distribution_with_fewer_than_k_peers(app, make_org, m
     text = pdf_text(feedback_pdf(known.responses[0], "en"))
     assert "Fewer than 3 peers submitted scored answers" in text
     assert "fewer than 3 peers: not shown" in text
+
+
+def _has_cjk_font() -> bool:
+    import shutil
+    import subprocess
+
+    if shutil.which("fc-list") is None:
+        return False
+    return bool(subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip())
+
+
+@pytest.mark.skipif(not _has_cjk_font(), reason="no CJK font installed (Debian: fonts-noto-cjk)")
+def test_chinese_and_japanese_text_prints_where_a_cjk_font_is_installed(app, make_org, make_user):
+    document = copy.deepcopy(DOCUMENT)
+    document["sections"][0]["questions"][0]["text"] = {"en": "人权政策 と 日本語のテキスト", "fr": "x"}
+    known = build_known_round(make_org, make_user, document=document)
+    text = pdf_text(documents.blank_questionnaire_pdf(known.round.questionnaire_version, "en"))
+    assert "人权政策 と 日本語のテキスト" in text

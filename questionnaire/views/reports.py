@@ -92,10 +92,10 @@ def published_summaries() -> list[DialogueRound]:
 
 @bp.app_template_global("summary_rounds")
 def summary_rounds(limit: int = 5) -> list[DialogueRound]:
-    """The latest closed or published rounds the current user may see, for one-click summary links."""
+    """The latest rounds with answers (open ones give an interim summary), for one-click summary links."""
     if not (permissions.is_secretariat(current_user) or permissions.is_buyer(current_user)):
         return []
-    found = [r for r in rounds.rounds_for(current_user) if r.status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED)]
+    found = [r for r in rounds.rounds_for(current_user) if r.status != RoundStatus.DRAFT]
     return found[:limit]
 
 

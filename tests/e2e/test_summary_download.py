@@ -1,0 +1,65 @@
+"""The secretariat downloads a round's participant summary from its dashboard, in a real browser."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from playwright.sync_api import Page
+from pypdf import PdfReader
+from reports_support import build_known_round
+
+pytestmark = pytest.mark.e2e
+
+
+def _download_participants_summary(page: Page, round_title: str) -> PdfReader:
+    """Click the dashboard's participants' edition (English) of a round and open the file as a PDF."""
+    block = page.locator("p", has_text=round_title).locator("xpath=following-sibling::ul[1]")
+    item = block.locator("li", has_text="Participants' edition")
+    with page.expect_download() as info:
+        item.get_by_role("link", name="PDF (English)").click()
+    download = info.value
+    assert download.suggested_filename.endswith("-participants-en.pdf")
+    with open(download.path(), "rb") as handle:
+        data = handle.read()
+    assert data.startswith(b"%PDF")
+    return PdfReader(io.BytesIO(data))
+
+
+def _pages(reader: PdfReader) -> list[str]:
+    return [" ".join((page.extract_text() or "").split()) for page in reader.pages]
+
+
+def test_secretariat_downloads_the_participant_summary_from_the_dashboard(page: Page, make_org, make_user,
+                                                                          log_in_through_page) -> None:
+    known = build_known_round(make_org, make_user)
+    log_in_through_page(page, known.secretariat.email)
+
+    pages = _pages(_download_participants_summary(page, "ICT hardware dialogue 2026"))
+    text = " ".join(pages)
+    # The cover, then the contents with page numbers.
+    assert "ICT hardware dialogue 2026" in pages[0]
+    assert "Participants: anonymised" in pages[0]
+    assert "86%" in pages[0]
+    assert pages[1].startswith("Contents Key findings 3 Policy 4 Practice")
+    # A chart per choice question (the charts print "count (share)"; the tables do not).
+    for chart_text in ("Yes 6 (100%)", "1 3 (50%)", "Every year 3 (50%)", "Minerals 6 (100%)"):
+        assert chart_text in text, chart_text
+    assert "Environment fewer than 3" in text
+    assert "Alpha Devices" not in text
+
+
+def test_secretariat_downloads_the_demo_round_summary(page: Page, app, log_in_through_page) -> None:
+    from questionnaire.extensions import db
+    from questionnaire.services.demo import DEMO_PASSWORD, seed_demo
+    from questionnaire.services.demo_round import ROUND_TITLE
+
+    seed_demo()
+    db.session.commit()
+    log_in_through_page(page, "secretariat@demo.test", DEMO_PASSWORD)
+
+    pages = _pages(_download_participants_summary(page, ROUND_TITLE))
+    assert ROUND_TITLE in pages[0]
+    assert pages[1].startswith("Contents Key findings")
+    assert "Note on method" in pages[-1]
+    assert "Nordlicht" not in " ".join(pages)
