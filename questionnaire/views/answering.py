@@ -29,6 +29,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from werkzeug.datastructures import CombinedMultiDict, FileStorage, MultiDict
 from werkzeug.exceptions import HTTPException
+from wtforms.widgets import ListWidget
 
 from forms.answers import (
     ActionForm,
@@ -180,8 +181,13 @@ def _render_section(page: Page, section: Section, form: SectionFormBase, spec: S
         notice=notice, type_of=type_of, translate=_translate, anchor=_anchor, answers=values,
         Table=Table, File=File, comment_field_name=comment_field_name,
         confidential_field_name=confidential_field_name, quotable_field_name=quotable_field_name,
-        rows_field_name=rows_field_name,
+        rows_field_name=rows_field_name, is_group=_is_group,
     ), status
+
+
+def _is_group(field: Any) -> bool:
+    """Radio buttons and checkboxes, which read best as a fieldset with a legend."""
+    return isinstance(field.widget, ListWidget)
 
 
 def _translate(text: Any, language: str | None) -> str:
