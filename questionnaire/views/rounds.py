@@ -112,15 +112,15 @@ def dashboard_rounds() -> list[Any]:
 
 
 def _owner_forms(dialogue_round: DialogueRound) -> dict[str, Any]:
-    deadline = DeadlineForm(prefix="deadline")
-    if not deadline.is_submitted():
-        deadline.closes_at.data = to_local(dialogue_round.closes_at)
+    # Blank forms: the one that was posted (if any) replaces its blank twin, keeping the typed values.
     return {
-        "deadline_form": deadline,
-        "invite_form": InviteForm(prefix="invite", languages=_language_choices(dialogue_round.languages)),
-        "import_form": ImportForm(prefix="import"),
-        "remind_form": RemindForm(prefix="remind"),
-        "action_form": ActionForm(),
+        "deadline_form": DeadlineForm(prefix="deadline", formdata=None,
+                                      closes_at=to_local(dialogue_round.closes_at)),
+        "invite_form": InviteForm(prefix="invite", formdata=None,
+                                  languages=_language_choices(dialogue_round.languages)),
+        "import_form": ImportForm(prefix="import", formdata=None),
+        "remind_form": RemindForm(prefix="remind", formdata=None),
+        "action_form": ActionForm(formdata=None),
     }
 
 
