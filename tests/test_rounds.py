@@ -397,3 +397,10 @@ def test_seed_demo_adds_an_open_round_with_submitted_drafts_and_untouched_suppli
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0
     assert len(db.session.scalars(select(DialogueRound).where(DialogueRound.title == ROUND_TITLE)).all()) == 1
+
+
+def test_co_owner_sees_on_the_dashboard_that_a_round_waits_for_its_acceptance(db, client, login, other_buyer, buyers):
+    make_round([buyers[0], buyers[1]], status=RoundStatus.DRAFT, accepted=False, title="Waiting round")
+    login(client, other_buyer)
+    for url in ("/dashboard", "/rounds"):
+        assert "waiting for your organisation to accept co-ownership" in client.get(url).text
