@@ -76,6 +76,7 @@ lint: $(BIN)/python
 	$(BIN)/ruff check .
 
 bench: install
+	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python -m bench
 
 clean:

@@ -31,10 +31,14 @@ PASSWORD = "bench-password-1"  # noqa: S105 - a throw-away account in generated 
 TEMPLATE = "ict_supply_chain_hrdd"
 COUNTRIES = ["DE", "FR", "NL", "BE", "SE", "DK", "ES", "IT", "CN", "TW", "KR", "JP", "US", "VN", "MY", "MX"]
 BATCH = 5000
+TABLES = ("organisation", "user_account", "invitation", "response", "answer", "evidence", "submission")
 
-WORDS = ("audit supplier worker factory policy training remediation grievance wages hours contract recruitment "
-         "fees union safety minerals smelter cobalt assessment monitoring report corrective action plan "
-         "interview committee management board risk mapping tier component assembly").split()
+WORDS = [
+    "audit", "supplier", "worker", "factory", "policy", "training", "remediation", "grievance", "wages",
+    "hours", "contract", "recruitment", "fees", "union", "safety", "minerals", "smelter", "cobalt",
+    "assessment", "monitoring", "report", "corrective", "action", "plan", "interview", "committee",
+    "management", "board", "risk", "mapping", "tier", "component", "assembly",
+]
 
 
 @dataclass
@@ -46,7 +50,7 @@ class Generated:
     suppliers: int
     submitted: int
     questions: int
-    sections: list[str]
+    sections: list[tuple[str, int, bool]]  # key, number of questions, whether a condition may hide it
     answers: int
     seconds: float
     secretariat_email: str
@@ -179,8 +183,25 @@ def _bulk(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:
 def generate(database: str, suppliers: int = 1000, questions: int = 100, drafts: int = 64,
              seed: int = 20261122) -> Generated:
     """Drop and recreate the schema of `database`, then fill it; returns where things are."""
-    started = time.perf_counter()
     from questionnaire import create_app
+    from questionnaire.extensions import db
+
+    started = time.perf_counter()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench"})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        made = populate(suppliers=suppliers, questions=questions, drafts=drafts, seed=seed)
+        db.engine.dispose()
+    made.database = database
+    made.seconds = time.perf_counter() - started
+    return made
+
+
+def populate(*, suppliers: int, questions: int, drafts: int = 0, seed: int = 20261122, label: str = "bench",
+             password_hash: str | None = None) -> Generated:
+    """Add one open round to the app's database (inside an app context); `label` keeps names unique."""
+    started = time.perf_counter()
     from questionnaire.extensions import db
     from questionnaire.models import (
         Answer,
@@ -202,127 +223,125 @@ def generate(database: str, suppliers: int = 1000, questions: int = 100, drafts:
     from questionnaire.services.questionnaires import import_document
 
     rng = random.Random(seed)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench"})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        now = utcnow()
-        secretariat = Organisation(name="Bench secretariat", kind=OrganisationKind.SECRETARIAT, country="BE")
-        buyer = Organisation(name="Bench city buyer", kind=OrganisationKind.BUYER, country="NL")
-        db.session.add_all([secretariat, buyer])
-        db.session.flush()
-        password_hash = hash_password(PASSWORD)
-        db.session.add_all([
-            User(email="secretariat@bench.example", name="Bench secretariat", password_hash=password_hash,
-                 organisation=secretariat, is_org_admin=True),
-            User(email="buyer@bench.example", name="Bench buyer", password_hash=password_hash,
-                 organisation=buyer, is_org_admin=True),
-        ])
-        template = _template_json()
-        questionnaire = import_document(questionnaire_document(template, questions), owner=buyer, actor=None)
-        version = questionnaire.latest_version
-        version.publish(None)
-        round_ = DialogueRound(title=f"Bench round: {suppliers} suppliers, {questions} questions",
-                               questionnaire_version=version, opens_at=now - timedelta(days=30),
-                               closes_at=now + timedelta(days=60), k=3, languages=list(version.languages),
-                               status=RoundStatus.OPEN)
-        round_.owners.append(RoundOwner(organisation=buyer, accepted_at=now))
-        db.session.add(round_)
-        db.session.flush()
-        round_id = round_.id
-        sections = list(version.sections)
-        all_questions = [q for s in sections for q in s.questions]
-        db.session.commit()
+    now = utcnow()
+    secretariat = Organisation(name=f"{label.title()} secretariat", kind=OrganisationKind.SECRETARIAT, country="BE")
+    buyer = Organisation(name=f"{label.title()} city buyer", kind=OrganisationKind.BUYER, country="NL")
+    db.session.add_all([secretariat, buyer])
+    db.session.flush()
+    password_hash = password_hash or hash_password(PASSWORD)
+    db.session.add_all([
+        User(email=f"secretariat@{label}.example", name="Secretariat", password_hash=password_hash,
+             organisation=secretariat, is_org_admin=True),
+        User(email=f"buyer@{label}.example", name="Buyer", password_hash=password_hash,
+             organisation=buyer, is_org_admin=True),
+    ])
+    template = _template_json()
+    questionnaire = import_document(questionnaire_document(template, questions), owner=buyer, actor=None)
+    version = questionnaire.latest_version
+    version.publish(None)
+    round_ = DialogueRound(title=f"Bench round: {suppliers} suppliers, {questions} questions",
+                           questionnaire_version=version, opens_at=now - timedelta(days=30),
+                           closes_at=now + timedelta(days=60), k=3, languages=list(version.languages),
+                           status=RoundStatus.OPEN)
+    round_.owners.append(RoundOwner(organisation=buyer, accepted_at=now))
+    db.session.add(round_)
+    db.session.flush()
+    round_id = round_.id
+    sections = list(version.sections)
+    all_questions = [q for s in sections for q in s.questions]
+    db.session.commit()
 
-        connection = db.session.connection()
-        first_org = (db.session.scalar(text("SELECT max(id) FROM organisation")) or 0) + 1
-        first_user = (db.session.scalar(text("SELECT max(id) FROM user_account")) or 0) + 1
-        orgs, users, invitations, responses, answers, evidence, submissions = [], [], [], [], [], [], []
-        emails: list[str] = []
-        answer_id = evidence_id = 0
-        submitted = 0
-        for i in range(suppliers):
-            org_id, user_id, response_id = first_org + i, first_user + i, i + 1
-            email = f"supplier{i + 1:05d}@bench.example"
-            orgs.append({"id": org_id, "name": f"Supplier {i + 1:05d} {rng.choice(WORDS).title()} Ltd",
-                         "kind": OrganisationKind.SUPPLIER, "country": rng.choice(COUNTRIES), "created_at": now})
-            users.append({"id": user_id, "email": email, "name": f"Contact {i + 1}", "password_hash": password_hash,
-                          "organisation_id": org_id, "is_org_admin": True, "language": "en", "active": True,
-                          "auth_stamp": hashlib.md5(email.encode()).hexdigest(), "created_at": now})
-            invitations.append({"id": i + 1, "round_id": round_id, "organisation_id": org_id, "contact_email": email,
-                                "contact_name": f"Contact {i + 1}", "language": "en",
-                                "token_hash": hashlib.sha256(email.encode()).hexdigest(), "sent_at": now,
-                                "opened_at": now, "used_at": now, "reminder_count": 0})
-            # The first `drafts` suppliers are still answering: the HTTP scenarios log in as them.
-            is_draft = i < drafts
-            if is_draft:
-                emails.append(email)
-            effective: dict[str, Any] = {}
-            snapshot: dict[str, Any] = {}
-            required_shown = required_answered = 0
-            for section in sections:
-                if section.show_if and not condition_holds(section.show_if, effective):
+    connection = db.session.connection()
+    # Explicit ids (answers must name their response): continue after whatever the tables hold.
+    first = {table: db.session.scalar(text(f"SELECT max(id) FROM {table}")) or 0
+             for table in TABLES}
+    first_org, first_user = first["organisation"] + 1, first["user_account"] + 1
+    orgs, users, invitations, responses, answers, evidence, submissions = [], [], [], [], [], [], []
+    emails: list[str] = []
+    answer_id, evidence_id, submitted = first["answer"], first["evidence"], first["submission"]
+    submissions_before = submitted
+    for i in range(suppliers):
+        org_id, user_id, response_id = first_org + i, first_user + i, first["response"] + i + 1
+        email = f"supplier{i + 1:05d}@{label}.example"
+        orgs.append({"id": org_id, "name": f"{label.title()} supplier {i + 1:05d} {rng.choice(WORDS).title()} Ltd",
+                     "kind": OrganisationKind.SUPPLIER, "country": rng.choice(COUNTRIES), "created_at": now})
+        users.append({"id": user_id, "email": email, "name": f"Contact {i + 1}", "password_hash": password_hash,
+                      "organisation_id": org_id, "is_org_admin": True, "language": "en", "active": True,
+                      "auth_stamp": hashlib.sha256(email.encode()).hexdigest()[:32], "created_at": now})
+        invitations.append({"id": first["invitation"] + i + 1, "round_id": round_id, "organisation_id": org_id,
+                            "contact_email": email,
+                            "contact_name": f"Contact {i + 1}", "language": "en",
+                            "token_hash": hashlib.sha256(email.encode()).hexdigest(), "sent_at": now,
+                            "opened_at": now, "used_at": now, "reminder_count": 0})
+        # The first `drafts` suppliers are still answering: the HTTP scenarios log in as them.
+        is_draft = i < drafts
+        if is_draft:
+            emails.append(email)
+        effective: dict[str, Any] = {}
+        snapshot: dict[str, Any] = {}
+        required_shown = required_answered = 0
+        for section in sections:
+            if section.show_if and not condition_holds(section.show_if, effective):
+                continue
+            for question in section.questions:
+                if question.show_if and not condition_holds(question.show_if, effective):
                     continue
-                for question in section.questions:
-                    if question.show_if and not condition_holds(question.show_if, effective):
-                        continue
-                    required_shown += question.required
-                    if not question.required and rng.random() < 0.25:
-                        continue
-                    ids: list[int] = []
-                    if question.type == "file":
-                        for n in range(rng.randint(1, 2)):
-                            evidence_id += 1
-                            ids.append(evidence_id)
-                            evidence.append({"id": evidence_id, "response_id": response_id,
-                                             "question_key": question.key, "original_name": f"evidence-{n}.pdf",
-                                             "stored_name": f"bench{evidence_id:08d}", "content_type":
-                                             "application/pdf", "size": 20000, "sha256": "0" * 64,
-                                             "uploaded_at": now, "uploaded_by_id": user_id})
-                    if question.allow_na and rng.random() < 0.1:
-                        value: Any = {"na": True, "justification": _words(rng, 3, 8)}
-                    else:
-                        value = value_for(question, rng, ids)
-                    effective[question.key] = value
-                    required_answered += question.required
-                    answer_id += 1
-                    row = {"id": answer_id, "response_id": response_id, "question_key": question.key,
-                           "value": value, "confidential": rng.random() < 0.05,
-                           "quotable": question.type in ("text", "long_text") and rng.random() < 0.5,
-                           "comment": "", "updated_at": now, "updated_by_id": user_id}
-                    answers.append(row)
-                    snapshot[question.key] = {k: row[k] for k in ("value", "confidential", "quotable", "comment")}
-            responses.append({"id": response_id, "round_id": round_id, "organisation_id": org_id,
-                              "status": ResponseStatus.DRAFT if is_draft else ResponseStatus.SUBMITTED,
-                              "version": 2, "required_answered": required_answered,
-                              "required_shown": required_shown, "created_at": now, "updated_at": now,
-                              "updated_by_id": user_id, "submitted_at": None if is_draft else now})
-            if not is_draft:
-                submitted += 1
-                submissions.append({"id": submitted, "response_id": response_id, "number": 1,
-                                    "response_version": 2, "submitted_at": now, "submitted_by_id": user_id,
-                                    "snapshot": snapshot})
-        for model, rows in ((Organisation, orgs), (User, users), (Invitation, invitations),
-                            (Response, responses), (Answer, answers), (Evidence, evidence),
-                            (Submission, submissions)):
-            _bulk(connection, model.__table__, rows)
-        if connection.dialect.name == "postgresql":
-            # Explicit ids leave the sequences behind; later inserts (a Save, a log-in event) need them moved.
-            for table in ("organisation", "user_account", "invitation", "response", "answer", "evidence",
-                          "submission"):
-                connection.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
-        db.session.execute(
-            DialogueRound.__table__.update().where(DialogueRound.__table__.c.id == round_id).values(data_version=1))
+                required_shown += question.required
+                if not question.required and rng.random() < 0.25:
+                    continue
+                ids: list[int] = []
+                if question.type == "file":
+                    for n in range(rng.randint(1, 2)):
+                        evidence_id += 1
+                        ids.append(evidence_id)
+                        evidence.append({"id": evidence_id, "response_id": response_id,
+                                         "question_key": question.key, "original_name": f"evidence-{n}.pdf",
+                                         "stored_name": f"bench{evidence_id:08d}", "content_type":
+                                         "application/pdf", "size": 20000, "sha256": "0" * 64,
+                                         "uploaded_at": now, "uploaded_by_id": user_id})
+                if question.allow_na and rng.random() < 0.1:
+                    value: Any = {"na": True, "justification": _words(rng, 3, 8)}
+                else:
+                    value = value_for(question, rng, ids)
+                effective[question.key] = value
+                required_answered += question.required
+                answer_id += 1
+                row = {"id": answer_id, "response_id": response_id, "question_key": question.key,
+                       "value": value, "confidential": rng.random() < 0.05,
+                       "quotable": question.type in ("text", "long_text") and rng.random() < 0.5,
+                       "comment": "", "updated_at": now, "updated_by_id": user_id}
+                answers.append(row)
+                snapshot[question.key] = {k: row[k] for k in ("value", "confidential", "quotable", "comment")}
+        responses.append({"id": response_id, "round_id": round_id, "organisation_id": org_id,
+                          "status": ResponseStatus.DRAFT if is_draft else ResponseStatus.SUBMITTED,
+                          "version": 2, "required_answered": required_answered,
+                          "required_shown": required_shown, "created_at": now, "updated_at": now,
+                          "updated_by_id": user_id, "submitted_at": None if is_draft else now})
+        if not is_draft:
+            submitted += 1
+            submissions.append({"id": submitted, "response_id": response_id, "number": 1,
+                                "response_version": 2, "submitted_at": now, "submitted_by_id": user_id,
+                                "snapshot": snapshot})
+    for model, rows in ((Organisation, orgs), (User, users), (Invitation, invitations),
+                        (Response, responses), (Answer, answers), (Evidence, evidence),
+                        (Submission, submissions)):
+        _bulk(connection, model.__table__, rows)
+    if connection.dialect.name == "postgresql":
+        # Explicit ids leave the sequences behind; later inserts (a Save, a log-in event) need them moved.
+        for table in TABLES:
+            connection.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+    db.session.execute(
+        DialogueRound.__table__.update().where(DialogueRound.__table__.c.id == round_id).values(data_version=1))
+    db.session.commit()
+    if connection.dialect.name == "sqlite":
+        db.session.execute(text("ANALYZE"))
         db.session.commit()
-        if connection.dialect.name == "sqlite":
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
-        section_keys = [s.key for s in sections]
-    return Generated(database=database, round_id=round_id, suppliers=suppliers, submitted=submitted,
-                     questions=len(all_questions), sections=section_keys, answers=len(answers),
-                     seconds=time.perf_counter() - started, secretariat_email="secretariat@bench.example",
-                     supplier_emails=emails)
+    section_keys = [(s.key, len(s.questions), bool(s.show_if)) for s in sections]
+    return Generated(database=str(db.engine.url), round_id=round_id, suppliers=suppliers,
+                     submitted=submitted - submissions_before, questions=len(all_questions), sections=section_keys,
+                     answers=len(answers), seconds=time.perf_counter() - started,
+                     secretariat_email=f"secretariat@{label}.example", supplier_emails=emails)
 
 
 def _template_json() -> dict[str, Any]:

@@ -92,6 +92,7 @@ ROUTES: dict[str, list[Case]] = {
     "static": [get("/static/css/app.css", anonymous=200, **EVERYONE_LOGGED_IN)],
     # --- main ---
     "main.index": [get("/", anonymous=LOGIN, supplier=302, buyer=302, secretariat=302)],
+    "main.healthz": [get("/healthz", anonymous=200, **EVERYONE_LOGGED_IN)],
     "main.dashboard": [get("/dashboard", anonymous=LOGIN, **EVERYONE_LOGGED_IN)],
     "main.set_language": [post("/language", {"lang": "fr"}, anonymous=302, supplier=302, buyer=302,
                                secretariat=302)],

@@ -23,6 +23,12 @@ def index():
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/healthz")
+def healthz():
+    """A trivial page for load balancers and the benchmark's baseline: the app answers."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
 @bp.route("/dashboard")
 @login_required
 def dashboard():
