@@ -41,6 +41,7 @@ from questionnaire.question_types import (
     QUESTION_TYPES,
     condition_keys,
     is_na,
+    number_summary,
     type_of,
     visible_parts,
 )
@@ -334,6 +335,37 @@ class _JsonSQL:
             or_(kind != "array", func.json_array_length(value) > 0),
         )
 
+    def empty(self, kind: str) -> Any:
+        """An empty JSON array or object literal, standing in for a value of the wrong shape."""
+        text = "[]" if kind == "array" else "{}"
+        return literal_column(f"'{text}'::json" if self.postgres else f"'{text}'")
+
+    def table_cells(self, value: Any) -> tuple[Any, Any]:
+        """(rows, cells): a table answer's row objects, then each row's cells as `key` and `value` columns."""
+        array = case((self.kind(value) == "array", value), else_=self.empty("array"))
+        if self.postgres:
+            rows = func.json_array_elements(array).table_valued("value", name="table_row")
+        else:
+            rows = func.json_each(array).table_valued("value", name="table_row")
+        row = case((self.kind(rows.c.value) == "object", rows.c.value), else_=self.empty("object"))
+        columns = ("key", "value") if self.postgres else ("key", "value", "type")
+        cells = func.json_each(row).table_valued(*columns, name="table_cell")
+        return rows, cells
+
+    def cell_kind(self, cells: Any) -> ColumnElement[Any]:
+        """The JSON type name of a table cell."""
+        return func.json_typeof(cells.c.value) if self.postgres else cells.c.type
+
+    def cell_text(self, cells: Any) -> ColumnElement[Any]:
+        """A table cell as SQL text."""
+        if self.postgres:
+            return cells.c.value.op("#>>")(literal_column("'{}'"))
+        return cast(cells.c.value, String)
+
+    def cell_number(self, cells: Any) -> ColumnElement[float]:
+        """A numeric table cell as a float."""
+        return cast(self.cell_text(cells), Float) if self.postgres else cast(cells.c.value, Float)
+
     def elements(self, value: Any) -> Any:
         """The elements of a JSON array of strings, as a table with a `value` column."""
         if self.postgres:
@@ -606,36 +638,43 @@ def _count_multiple_choice(scope: _Scope, results: dict[str, QuestionResult]) ->
         result.summary = {"counts": option_counts, "shares": _shares(option_counts, result.answered)}
 
 
+def _number_stats(source: Any) -> dict[str, dict[str, Any]]:
+    """n, min, median, mean and max per key of a subquery with `key` and `number` columns (two queries).
+
+    The median is exact: a window function numbers the values per key and the middle one or two are
+    averaged, on SQLite and PostgreSQL alike.
+    """
+    stats: dict[str, dict[str, Any]] = {}
+    totals = select(source.c.key, func.count(), func.min(source.c.number), func.avg(source.c.number),
+                    func.max(source.c.number)).group_by(source.c.key)
+    for key, n, low, mean, high in db.session.execute(totals).all():
+        stats[key] = {"n": n, "min": _plain(low), "median": None, "mean": float(mean), "max": _plain(high)}
+    ranked = select(
+        source.c.key,
+        source.c.number,
+        over(func.row_number(), partition_by=source.c.key, order_by=source.c.number).label("position"),
+        over(func.count(), partition_by=source.c.key).label("n"),
+    ).subquery()
+    # The middle one or two values: positions (n+1) div 2 and (n+2) div 2, counting from 1.
+    middle = select(ranked.c.key, func.avg(ranked.c.number)).where(
+        or_(ranked.c.position == (ranked.c.n + 1) // 2, ranked.c.position == (ranked.c.n + 2) // 2)
+    ).group_by(ranked.c.key)
+    for key, median in db.session.execute(middle).all():
+        stats[key]["median"] = _plain(median)
+    return stats
+
+
 def _summarise_numbers(scope: _Scope, results: dict[str, QuestionResult]) -> None:
-    """number and percentage: n, min, mean, max by GROUP BY; the exact median by a window function."""
+    """number and percentage: n, min, median, mean, max in the database."""
     keys = _keys_of(results, NUMBER_TYPES)
     if not keys:
         return
     json = scope.json
-    number = json.number(Answer.value)
-    is_number = json.kind(Answer.value).in_(json.numbers)
-    query = scope.where(
-        select(Answer.question_key, func.count(), func.min(number), func.avg(number), func.max(number))
-        .select_from(Answer), keys
-    ).where(is_number).group_by(Answer.question_key)
-    for key, n, low, mean, high in db.session.execute(query).all():
-        results[key].summary = {"n": n, "min": _plain(low), "median": None, "mean": float(mean),
-                                "max": _plain(high)}
-    ranked = scope.where(
-        select(
-            Answer.question_key.label("key"),
-            number.label("number"),
-            over(func.row_number(), partition_by=Answer.question_key, order_by=number).label("position"),
-            over(func.count(), partition_by=Answer.question_key).label("n"),
-        ).select_from(Answer), keys
-    ).where(is_number).subquery()
-    # The middle one or two values: positions (n+1) div 2 and (n+2) div 2, counting from 1.
-    middle = select(ranked.c.key, func.avg(ranked.c.number)).where(
-        or_(ranked.c.position == (ranked.c.n + 1) // 2,
-            ranked.c.position == (ranked.c.n + 2) // 2)
-    ).group_by(ranked.c.key)
-    for key, median in db.session.execute(middle).all():
-        results[key].summary["median"] = _plain(median)
+    source = scope.where(
+        select(Answer.question_key.label("key"), json.number(Answer.value).label("number")).select_from(Answer), keys
+    ).where(json.kind(Answer.value).in_(json.numbers)).subquery()
+    for key, stats in _number_stats(source).items():
+        results[key].summary = stats
 
 
 def _plain(value: Any) -> int | float | None:
@@ -677,23 +716,79 @@ def _collect_quotes(scope: _Scope, results: dict[str, QuestionResult], names: Ma
         results[key].quotes.sort(key=lambda quote: (quote.text.casefold(), quote.response_id))
 
 
+CELL_CHOICE_TYPES = frozenset({"yes_no", "single_choice"})
+
+
 def _summarise_tables(scope: _Scope, results: dict[str, QuestionResult]) -> None:
-    """table: row counts and per-column summaries through the registry (the rows are loaded)."""
+    """table: rows, rows per respondent and per-column summaries, all in the database (the rows stay there)."""
     keys = _keys_of(results, ("table",))
     if not keys:
         return
     json = scope.json
-    query = scope.where(
-        select(Answer.question_key, Answer.value).select_from(Answer), keys
-    ).where(json.is_answered(Answer.value))
-    per_key: dict[str, list[Any]] = defaultdict(list)
-    for key, value in db.session.execute(query).all():
-        per_key[key].append(value)
+    answered = json.is_answered(Answer.value)
+    lengths = scope.where(
+        select(Answer.question_key.label("key"), func.json_array_length(Answer.value).label("number"))
+        .select_from(Answer), keys
+    ).where(answered, json.kind(Answer.value) == "array").subquery()
+    per_respondent = _number_stats(lengths)
+
+    columns = {key: {c["key"]: c for c in results[key].question.config.get("columns") or []} for key in keys}
+    rows, cells = json.table_cells(Answer.value)
+    kind = json.cell_kind(cells)
+    cell_key = Answer.question_key + "/" + cells.c.key
+
+    def cell_query(*columns_: Any) -> Any:
+        return scope.where(
+            select(*columns_).select_from(Answer).join(rows, literal_column("1") == 1)
+            .join(cells, literal_column("1") == 1), keys
+        ).where(answered)
+
+    # Every column: non-blank cells, and the earliest / latest as text (what dates need).
+    text = json.cell_text(cells)
+    filled = and_(kind.not_in(("null", "object", "array")), or_(kind != json.string, text != ""))
+    counts: dict[tuple[str, str], tuple[int, Any, Any]] = {}
+    for key, column, n, low, high in db.session.execute(
+        cell_query(Answer.question_key, cells.c.key, func.count(), func.min(text), func.max(text))
+        .where(filled).group_by(Answer.question_key, cells.c.key)
+    ).all():
+        counts[(key, column)] = (n, low, high)
+    # Choice columns: cells per value.
+    choice_keys = [f"{key}/{ck}" for key in keys for ck, c in columns[key].items() if c["type"] in CELL_CHOICE_TYPES]
+    choices: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    if choice_keys:
+        for key, column, value, n in db.session.execute(
+            cell_query(Answer.question_key, cells.c.key, text, func.count())
+            .where(filled, cell_key.in_(choice_keys)).group_by(Answer.question_key, cells.c.key, text)
+        ).all():
+            choices[(key, column)][str(value)] = n
+    # Number columns: the same statistics as number questions.
+    number_keys = [f"{key}/{ck}" for key in keys for ck, c in columns[key].items() if c["type"] in NUMBER_TYPES]
+    numbers: dict[str, dict[str, Any]] = {}
+    if number_keys:
+        numbers = _number_stats(cell_query(cell_key.label("key"), json.cell_number(cells).label("number"))
+                                .where(kind.in_(json.numbers), cell_key.in_(number_keys)).subquery())
+
     for key in keys:
-        summary = QUESTION_TYPES["table"].summarise(per_key.get(key, []), results[key].question)
-        summary.pop("answered", None)
-        summary.pop("not_applicable", None)
-        results[key].summary = summary
+        length = per_respondent.get(key) or number_summary([])
+        summary_columns: dict[str, Any] = {}
+        for column_key, column in columns[key].items():
+            n, low, high = counts.get((key, column_key), (0, None, None))
+            base: dict[str, Any] = {"answered": n, "not_applicable": 0}
+            if column["type"] in NUMBER_TYPES:
+                base |= numbers.get(f"{key}/{column_key}") or number_summary([])
+            elif column["type"] in CELL_CHOICE_TYPES:
+                options = (["yes", "no"] if column["type"] == "yes_no"
+                           else [o["value"] for o in column.get("options", [])])
+                found = choices.get((key, column_key), {})
+                option_counts = {option: found.get(option, 0) for option in options}
+                base |= {"counts": option_counts, "shares": _shares(option_counts, n)}
+            elif column["type"] == "date":
+                base |= {"count": n, "earliest": low, "latest": high}
+            else:
+                base |= {"count": n}
+            summary_columns[column_key] = base
+        total_rows = round(length["mean"] * length["n"]) if length["n"] else 0
+        results[key].summary = {"rows": total_rows, "rows_per_respondent": length, "columns": summary_columns}
 
 
 def _finish_summary(result: QuestionResult) -> None:

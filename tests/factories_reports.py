@@ -55,7 +55,8 @@ DOCUMENT: dict[str, Any] = {
             {"key": "evidence", "type": "file", "text": "Audit summary"},
             {"key": "factories", "type": "table", "text": "Final assembly factories",
              "columns": [{"key": "name", "label": "Name", "type": "text"},
-                         {"key": "workers", "label": "Workers", "type": "number"}]},
+                         {"key": "workers", "label": "Workers", "type": "number"},
+                         {"key": "certified", "label": "Certified", "type": "yes_no"}]},
         ]},
     ],
 }
@@ -79,13 +80,14 @@ SUBMITTED: list[tuple[str, str, dict[str, Any]]] = [
         "has_policy": "yes", "scope": "all", "maturity": 4, "risks": ["forced", "child", "wages"],
         "policy_url": "https://alpha.test/policy", "workers": 100, "audited": 50, "last_audit": "2025-01-10",
         "findings": quotable("Overtime above the legal limit."), "contact": "=HYPERLINK(\"http://x\")",
-        "evidence": [1], "factories": [{"name": "Plant A", "workers": 10}, {"name": "Plant B", "workers": 30}],
+        "evidence": [1], "factories": [{"name": "Plant A", "workers": 10, "certified": "yes"},
+                      {"name": "Plant B", "workers": 30, "certified": "no"}],
     }),
     ("Bravo Systems", "BE", {
         "has_policy": "yes", "scope": "some", "maturity": 3, "risks": ["forced"],
         "workers": 200, "audited": 100, "last_audit": "2025-06-01",
         "findings": confidential("Child labour at a mica supplier.", quotable=True), "contact": "bravo",
-        "evidence": [2, 3], "factories": [{"name": "Plant C", "workers": 20}],
+        "evidence": [2, 3], "factories": [{"name": "Plant C", "workers": 20, "certified": "yes"}],
     }),
     ("Charlie Computing", "FR", {
         "has_policy": "no", "scope": "none", "maturity": 1, "risks": ["none"],

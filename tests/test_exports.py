@@ -71,10 +71,13 @@ def test_tables_csv_lists_every_row_in_long_format(setup):
     assert rows[1:] == [
         ["Alpha Devices", "BE", "factories", "1", "name", "Plant A"],
         ["Alpha Devices", "BE", "factories", "1", "workers", "10"],
+        ["Alpha Devices", "BE", "factories", "1", "certified", "yes"],
         ["Alpha Devices", "BE", "factories", "2", "name", "Plant B"],
         ["Alpha Devices", "BE", "factories", "2", "workers", "30"],
+        ["Alpha Devices", "BE", "factories", "2", "certified", "no"],
         ["Bravo Systems", "BE", "factories", "1", "name", "Plant C"],
         ["Bravo Systems", "BE", "factories", "1", "workers", "20"],
+        ["Bravo Systems", "BE", "factories", "1", "certified", "yes"],
     ]
 
 
@@ -89,10 +92,11 @@ def test_xlsx_has_the_responses_sheet_and_a_sheet_per_table(setup):
     assert alpha["workers"] == 100 and alpha["maturity"] == 4  # numbers stay numbers
     assert alpha["contact"] == "'=HYPERLINK(\"http://x\")"
     table = [list(row) for row in workbook["factories"].iter_rows(values_only=True)]
-    assert table[0] == ["supplier", "country", "row", "name", "workers"]
-    assert table[1] == ["Supplier", "Country", "Row", "Name", "Workers"]
-    assert table[2:] == [["Alpha Devices", "BE", 1, "Plant A", "10"], ["Alpha Devices", "BE", 2, "Plant B", "30"],
-                         ["Bravo Systems", "BE", 1, "Plant C", "20"]]
+    assert table[0] == ["supplier", "country", "row", "name", "workers", "certified"]
+    assert table[1] == ["Supplier", "Country", "Row", "Name", "Workers", "Certified"]
+    assert table[2:] == [["Alpha Devices", "BE", 1, "Plant A", "10", "yes"],
+                         ["Alpha Devices", "BE", 2, "Plant B", "30", "no"],
+                         ["Bravo Systems", "BE", 1, "Plant C", "20", "yes"]]
 
 
 def test_xlsx_for_buyers_blanks_confidential_answers(setup):
@@ -125,3 +129,26 @@ def test_formula_injection_is_neutralised_in_both_formats(setup):
     bravo = dict(zip(rows[0], rows[3], strict=True))
     assert bravo["contact"] == "'@SUM(1+1)"
     assert all(not (isinstance(v, str) and v.startswith("=")) for row in rows for v in row)
+
+
+def test_cli_exports_csv_with_a_tables_file_and_xlsx(setup, runner, tmp_path):
+    target = tmp_path / "round.csv"
+    result = runner.invoke(args=["report", "export", str(setup.round.id), "--format", "csv", "--audience", "buyers",
+                                 "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "[confidential]" in target.read_text(encoding="utf-8-sig")
+    assert (tmp_path / "round-tables.csv").read_text(encoding="utf-8-sig").startswith("supplier,country,question")
+    workbook_path = tmp_path / "round.xlsx"
+    result = runner.invoke(args=["report", "export", str(setup.round.id), "--format", "xlsx", "-o", str(workbook_path)])
+    assert result.exit_code == 0, result.output
+    assert load_workbook(workbook_path).sheetnames == ["Responses", "factories"]
+
+
+def test_cli_refuses_participants_and_unknown_rounds(setup, runner, tmp_path):
+    result = runner.invoke(args=["report", "export", str(setup.round.id), "--audience", "participants",
+                                 "-o", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2
+    assert "participants" in result.output
+    result = runner.invoke(args=["report", "export", "987654", "-o", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2
+    assert not (tmp_path / "x.xlsx").exists()
