@@ -4,10 +4,16 @@ response rate; optionally only the suppliers of one country.
 
 Counts are computed by SQL GROUP BY over the answer table, one query per kind of question type
 across all questions (never one query per question): the query count depends neither on the
-number of suppliers nor on the number of questions. Only what cannot be counted is loaded: the
-answers conditions depend on and the scored answers (to decide visibility and per-supplier
-maturity), the quotable texts, and table answers (their per-column summaries are built with the
-registry).
+number of suppliers nor on the number of questions (about twenty in all). JSON values are read
+with json1 functions on SQLite and json operators on PostgreSQL (`_JsonSQL`); multiple-choice
+options and table rows and cells are expanded with json_each / json_array_elements in the query.
+Only what cannot be counted is loaded: the answers conditions depend on and the scored answers (to
+decide visibility and per-supplier maturity: small values, one query) and the quotable texts.
+
+Maturity: a question's score (option scores, scale position) is divided by the highest score it
+can get (for multiple choice: the sum of the positive non-exclusive option scores, or an exclusive
+option's score if higher), clamped to 0..1; a section's score per supplier is the weighted mean over
+its scored questions that the supplier was shown and answered (N/A and unanswered left out), x 100.
 
 Nothing here decides who may see what: `reports.disclosure` does that per audience.
 """
