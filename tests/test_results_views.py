@@ -142,3 +142,12 @@ def test_the_results_page_query_count_does_not_grow_with_suppliers(make_org, mak
     few_count = _queries(client, f"/rounds/{few.round.id}/results")
     many_count = _queries(client, f"/rounds/{many.round.id}/results")
     assert many_count == few_count
+
+
+def test_the_round_page_links_to_the_results_for_owners_only(setup, client, login):
+    login(client, setup.buyer)
+    assert f'href="/rounds/{setup.round.id}/results"' in client.get(f"/rounds/{setup.round.id}").get_data(as_text=True)
+    supplier = client.application.test_client()
+    login(supplier, setup.supplier)
+    page = supplier.get(f"/rounds/{setup.round.id}")
+    assert f"/rounds/{setup.round.id}/results" not in page.get_data(as_text=True)
