@@ -334,6 +334,22 @@ def report(made: Generated, scenarios: dict[str, dict[str, Any]], http: dict[str
 
 
 RUN_SECONDS = 8.0
+README = ROOT / "README.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def update_readme(text: str) -> None:
+    """Put the latest results between the README's bench markers (nothing happens without them)."""
+    if not README.exists():
+        return
+    readme = README.read_text(encoding="utf-8")
+    if START not in readme or END not in readme:
+        return
+    body = text.split("\n", 2)[2].strip()  # without the "# Benchmark results" heading
+    body = body.replace("\nTargets (issue 6):", "\n**Targets (issue 6)**:")
+    before, rest = readme.split(START, 1)
+    _old, after = rest.split(END, 1)
+    README.write_text(f"{before}{START}\n{body}\n{END}{after}", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -377,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
     output.write_text(text, encoding="utf-8")
     (output.with_suffix(".json")).write_text(json.dumps(
         {"generated": made.__dict__, "scenarios": scenarios, "http": http, "machine": info}, indent=1, default=str))
+    if Path(args.output).resolve() == (BENCH_DIR / "results" / "latest.md").resolve():
+        update_readme(text)
     print(text)
     log(f"done in {time.perf_counter() - started:.0f} s -> {output}")
     return 0
