@@ -47,7 +47,7 @@ def test_publishing_puts_the_summary_on_every_supplier_dashboard_and_emails_them
     assert french["Subject"].startswith("Résultats publiés") or "publi" in french["Subject"].lower()
 
     dashboard = supplier_client.get("/dashboard").get_data(as_text=True)
-    assert "Published results" in dashboard
+    assert "Published results, anonymised" in dashboard
     assert url in dashboard
     download = supplier_client.get(url)
     assert download.status_code == 200

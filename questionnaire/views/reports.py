@@ -82,12 +82,21 @@ def _slug(text: str) -> str:
     return "-".join(part for part in cleaned.split("-") if part)[:60] or "round"
 
 
-@bp.app_template_global("published_summaries")
-def published_summaries() -> list[DialogueRound]:
-    """Rounds whose participants' summary the current supplier may download (for the dashboard)."""
+@bp.app_template_global("supplier_documents")
+def supplier_documents() -> list[dict[str, Any]]:
+    """The current supplier's rounds with the documents it may download (for the dashboard)."""
     if not permissions.is_supplier(current_user):
         return []
-    return [r for r in rounds.rounds_for(current_user) if r.status == RoundStatus.PUBLISHED]
+    found = [r for r in rounds.rounds_for(current_user) if r.status != RoundStatus.DRAFT]
+    own = {response.round_id: response for response in db.session.scalars(
+        select(Response).where(Response.organisation_id == current_user.organisation_id,
+                               Response.round_id.in_([r.id for r in found])))} if found else {}
+    return [{
+        "round": r,
+        "published": permissions.can_download_summary(current_user, r, Audience.PARTICIPANTS.value),
+        "copy": r.id in own and permissions.can_download_response_copy(current_user, own[r.id]),
+        "feedback": r.id in own and permissions.can_download_feedback(current_user, own[r.id]),
+    } for r in found]
 
 
 @bp.app_template_global("summary_rounds")

@@ -63,3 +63,31 @@ def test_secretariat_downloads_the_demo_round_summary(page: Page, app, log_in_th
     assert pages[1].startswith("Contents Key findings")
     assert "Note on method" in pages[-1]
     assert "Nordlicht" not in " ".join(pages)
+
+
+def test_the_documents_pages_pass_axe_for_the_secretariat_and_a_supplier(page: Page, make_org, make_user,
+                                                                         log_in_through_page) -> None:
+    from .axe import describe, serious_violations
+
+    known = build_known_round(make_org, make_user)
+    log_in_through_page(page, known.secretariat.email)
+    for path in ("/dashboard", "/reports/", f"/rounds/{known.round.id}/reports"):
+        page.goto(path)
+        assert page.locator("h1").count() == 1, path
+        violations = serious_violations(page)
+        assert not violations, f"{path}: {describe(violations)}"
+    # Publish from the page, then the supplier sees the result on its dashboard.
+    page.get_by_role("button", name="Publish the participants' summary").click()
+    assert "people were told by e-mail" in page.get_by_role("main").inner_text()
+
+    page.context.clear_cookies()
+    log_in_through_page(page, known.suppliers[0].email)
+    for path in ("/dashboard", f"/rounds/{known.round.id}/reports"):
+        page.goto(path)
+        violations = serious_violations(page)
+        assert not violations, f"{path}: {describe(violations)}"
+    page.goto("/dashboard")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Your feedback against your anonymised peers (PDF)").click()
+    with open(info.value.path(), "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
