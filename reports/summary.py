@@ -256,6 +256,15 @@ def _now() -> Any:
 # --- the supplier's feedback --------------------------------------------------------------------
 
 
+def position(score: float, peers: Any) -> str:
+    """Where a supplier's score lies against its peers' middle half, in words."""
+    if peers.q3 is not None and score > peers.q3:
+        return _("above the middle half of your peers")
+    if peers.q1 is not None and score < peers.q1:
+        return _("below the middle half of your peers")
+    return _("within the middle half of your peers")
+
+
 def feedback_pdf(response: Response, language: str, *, fetcher: StaticFilesOnly | None = None) -> bytes:
     """A supplier's section scores against its peers' anonymised distribution (only with k or more peers)."""
     round_ = response.round
@@ -274,12 +283,14 @@ def feedback_pdf(response: Response, language: str, *, fetcher: StaticFilesOnly 
                                           marker_heading=_("Your score")) if box_rows else None
         facts = [(_("Organisation"), response.organisation.name), (_("Dialogue round"), round_.title),
                  (_("Minimum group size (k)"), str(round_.k))]
+        positions = [(translate(row.section.title, language), position(row.score, row.peers)) for row in rows
+                     if row.peers is not None and row.score is not None]
         return render_template_pdf(
             "feedback.html", language=language, fetcher=fetcher,
             document_title=_("Your feedback: %(round)s", round=round_.title), running_title=round_.title,
             audience_label=_("Confidential: %(org)s only", org=response.organisation.name),
             response=response, round=round_, rows=rows, box_rows=box_rows, chart=chart, table=table, facts=facts,
-            any_shown=bool(shown), k=round_.k)
+            any_shown=bool(shown), k=round_.k, positions=positions)
 
 
 def cached_summary_pdf(round_: DialogueRound, audience: Audience | str, language: str) -> tuple[bytes, bool]:

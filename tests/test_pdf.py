@@ -295,6 +295,7 @@ def test_feedback_compares_the_supplier_with_at_least_k_peers(known):
     # Five peers: policy 25, 25, 75, 75, 75 -> quartiles 25-75, median 75; own score 25.
     assert "Your score" in text
     assert "Policy 5 25 75 75 55 25" in text
+    assert "Policy: within the middle half of your peers." in text
     assert "Beta Systems" not in text
 
 
