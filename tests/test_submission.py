@@ -35,6 +35,8 @@ def test_the_review_page_lists_unanswered_required_questions_with_links_to_them(
     assert f'href="{setup.section_url("suppliers")}#q_audits"' in html
     assert f'href="{setup.section_url("evidence")}#q_summary"' in html
     assert "Submit my response" not in html
+    # What was answered is shown for a last look.
+    assert "Do you have a human-rights policy?" in html and '<span class="answer-value">Yes</span>' in html
     # The linked fields exist with those ids.
     section = client.get(setup.section_url("policy")).get_data(as_text=True)
     assert 'id="q_policy_url"' in section and 'id="q_maturity"' in section

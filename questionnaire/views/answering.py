@@ -174,7 +174,7 @@ def _render_section(page: Page, section: Section, form: SectionFormBase, spec: S
     on_page = {q.key for q in section.questions}
     external = {key: values[key] for q in section.questions for key in condition_keys(q.show_if)
                 if key not in on_page and key in values and visibility.shows(key)}
-    evidence = responses.evidence_for(page.response, on_page)
+    evidence = _attached(page.response, on_page)
     return render_template(
         "answering/section.html", page=page, section=section, form=form, spec=spec, visibility=visibility,
         previous=previous, following=following, external_answers=external, evidence=evidence, values=values,
@@ -183,6 +183,13 @@ def _render_section(page: Page, section: Section, form: SectionFormBase, spec: S
         confidential_field_name=confidential_field_name, quotable_field_name=quotable_field_name,
         rows_field_name=rows_field_name, is_group=_is_group,
     ), status
+
+
+def _attached(response: Response, keys: set[str] | None = None) -> dict[str, list[Evidence]]:
+    """Evidence listed in the stored answers (a file kept only for an earlier submission is not)."""
+    stored = responses.answer_values(responses.load_answers(response))
+    return {key: [e for e in files if isinstance(stored.get(key), list) and e.id in stored[key]]
+            for key, files in responses.evidence_for(response, keys).items()}
 
 
 def _is_group(field: Any) -> bool:
@@ -304,7 +311,10 @@ def _save(round_: DialogueRound, response: Response, section: Section, posted: M
         return _render_section(page_now, section, form_now, spec_now, values=merged, status=status, notice=notice)
 
     if not valid:
-        return again(400, _("Some answers need correcting. Nothing was saved yet."))
+        message = _("Some answers need correcting. Nothing was saved yet.")
+        if files and any(isinstance(f, FileStorage) and f.filename for f in files.values()):
+            message += " " + _("Files you chose must be chosen again.")
+        return again(400, message)
 
     # New files first: kept even when the save itself meets a conflict, so nothing is uploaded twice.
     new_evidence: dict[str, list[int]] = {}
@@ -536,9 +546,11 @@ def review(round_id: int):
     round_ = _round(round_id)
     response = _response(round_)
     db.session.commit()
-    page = _page(round_, response)
+    answers = responses.answer_values(responses.load_answers(response))
+    page = _page(round_, response, answers)
     form = ConfirmForm(formdata=None, data={"based_on_version": response.version})
-    return render_template("answering/review.html", page=page, form=form, translate=_translate, anchor=_anchor)
+    return render_template("answering/review.html", page=page, form=form, translate=_translate, anchor=_anchor,
+                           answers=answers, evidence=_attached(response), type_of=type_of)
 
 
 @bp.route("/submit", methods=["POST"])
