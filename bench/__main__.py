@@ -330,6 +330,7 @@ def report(made: Generated, scenarios: dict[str, dict[str, Any]], http: dict[str
     ]
     lines += ["", "Targets (issue 6):", "", "| target | measured | result |", "|---|---|---|"]
     lines += [f"| {name} | {value} | {_verdict(ok)} |" for name, value, ok in rows]
+    lines += ["", "Where the time goes in the misses (profiles, and the fixes): `bench/results/profile.md`."]
     return "\n".join(lines) + "\n"
 
 
