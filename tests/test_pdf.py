@@ -324,3 +324,32 @@ def test_chinese_and_japanese_text_prints_where_a_cjk_font_is_installed(app, mak
     known = build_known_round(make_org, make_user, document=document)
     text = pdf_text(documents.blank_questionnaire_pdf(known.round.questionnaire_version, "en"))
     assert "人权政策 と 日本語のテキスト" in text
+
+
+def test_markup_in_option_labels_and_quotes_prints_as_text_in_the_summary(app, make_org, make_user, db):
+    from reports.summary import summary_pdf
+
+    document = copy.deepcopy(DOCUMENT)
+    document["sections"][1]["questions"][0]["options"][0]["label"] = {"en": HOSTILE, "fr": "x"}
+    known = build_known_round(make_org, make_user, document=document)
+    answer = next(a for a in known.responses[0].answers if a.question_key == "remarks")
+    answer.value = HOSTILE
+    db.session.commit()
+    fetcher = StaticFilesOnly(STATIC)
+    text = pdf_text(summary_pdf(known.round, "participants", "en", fetcher=fetcher)).replace(
+        "example/ pixel", "example/pixel")
+    assert fetcher.requested == ["static:css/pdf.css"]
+    # The chart wraps long labels on two lines and cuts the rest.
+    assert '<img src="file:///etc/passwd"> and <img\u2026 3 (50%)' in text
+    assert f"{HOSTILE} 3 50%" in text  # the table's
+    assert HOSTILE in text.split("In their own words")[1]  # the quote
+
+
+def test_a_round_without_submissions_still_gets_a_summary(app, make_org, make_user):
+    from reports.summary import summary_pdf
+
+    known = build_known_round(make_org, make_user, submitted=0)
+    text = pdf_text(summary_pdf(known.round, "participants", "en"))
+    assert "0 of 7 invited suppliers submitted a response." in text
+    assert "No section has enough scored answers to show." in text
+    assert "Note on method" in text
