@@ -83,7 +83,8 @@ def render_pdf(html: str, *, fetcher: StaticFilesOnly | None = None) -> bytes:
     fetcher = fetcher or static_fetcher()
     # No base URL: a relative reference has nothing to resolve against and reaches the fetcher as is.
     document = HTML(string=html, base_url=None, url_fetcher=fetcher)
-    return document.write_pdf()
+    # Tagged PDF: headings, lists and tables keep their structure for screen readers.
+    return document.write_pdf(pdf_tags=True)
 
 
 def css_string(text: str) -> Markup:

@@ -353,3 +353,15 @@ def test_a_round_without_submissions_still_gets_a_summary(app, make_org, make_us
     assert "0 of 7 invited suppliers submitted a response." in text
     assert "No section has enough scored answers to show." in text
     assert "Note on method" in text
+
+
+def test_documents_are_tagged_pdfs_with_a_title_and_a_language(known):
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(_summary(known, "participants", "fr")))
+    root = reader.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"]
+    assert root["/Lang"] == "fr"
+    assert "ICT hardware dialogue 2026" in reader.metadata.title
