@@ -6,8 +6,11 @@ learn that the object exists, 403 otherwise.
 
 from __future__ import annotations
 
+from sqlalchemy import exists, select
+from sqlalchemy.orm import object_session
+
 from questionnaire.models import Organisation, OrganisationKind, Questionnaire, QuestionnaireVersion, User
-from questionnaire.models.dialogue import DialogueRound, RoundStatus
+from questionnaire.models.dialogue import DialogueRound, Invitation, RoundStatus
 from questionnaire.models.response import Evidence, Response, ResponseStatus
 
 
@@ -131,11 +134,22 @@ def is_round_owner(user: User, dialogue_round: DialogueRound) -> bool:
     return is_buyer(user) and dialogue_round.is_owned_by(user.organisation_id)
 
 
+def _has_invitation(dialogue_round: DialogueRound, organisation_id: int | None) -> bool:
+    """Whether the organisation is invited: the loaded list when there is one, else one indexed lookup.
+
+    Loading every invitation of a round of 1,000 suppliers on each of a supplier's requests cost more
+    than the rest of the page (bench/: section GET and Save POST).
+    """
+    session = object_session(dialogue_round)
+    if "invitations" in dialogue_round.__dict__ or session is None or dialogue_round.id is None:
+        return any(invitation.organisation_id == organisation_id for invitation in dialogue_round.invitations)
+    return bool(session.scalar(select(exists().where(Invitation.round_id == dialogue_round.id,
+                                                     Invitation.organisation_id == organisation_id))))
+
+
 def is_invited_to_round(user: User, dialogue_round: DialogueRound) -> bool:
     """A member of a supplier organisation invited to the round."""
-    return is_supplier(user) and any(
-        invitation.organisation_id == user.organisation_id for invitation in dialogue_round.invitations
-    )
+    return is_supplier(user) and _has_invitation(dialogue_round, user.organisation_id)
 
 
 def can_view_round(user: User, dialogue_round: DialogueRound) -> bool:
@@ -192,7 +206,7 @@ def can_answer_round(user: User, round_: DialogueRound) -> bool:
     return (
         is_supplier(user)
         and round_.status != RoundStatus.DRAFT
-        and any(invitation.organisation_id == user.organisation_id for invitation in round_.invitations)
+        and _has_invitation(round_, user.organisation_id)
     )
 
 
