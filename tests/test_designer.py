@@ -189,7 +189,8 @@ def test_moving_questions_and_sections_up_and_down(client, login, world):
     # Moving the practice section above policy would put the condition before its question: refused.
     response = client.post(f"/questionnaires/{qid}/sections/{practice.id}/move", data={"direction": "up"},
                            follow_redirects=True)
-    assert "later question" in text_of(response)
+    assert "Refused: this would make the questionnaire invalid." in text_of(response)
+    assert "later question 'policy.exists'" in text_of(response)
     assert [s.key for s in latest(qid).sections] == ["policy", "practice"]
     table = latest(qid).sections[1].questions[0]
     client.post(f"/questionnaires/{qid}/questions/{table.id}/move", data={"direction": "down"})
@@ -693,3 +694,14 @@ def test_preview_one_section_per_page_with_previous_and_next(client, login, worl
     second = text_of(client.get(f"/questionnaires/{qid}/versions/1/preview?lang=fr&section=practice"))
     assert "Usines" in second and "Oui, publiée Non" not in second
     assert client.get(f"/questionnaires/{qid}/versions/1/preview?section=nope").status_code == 404
+
+
+def test_a_language_change_that_breaks_other_texts_names_them_by_key(client, login, world):
+    login(client, world.owner)
+    qid = create_blank(client)
+    add_section(client, qid, "only-english", "Only English")
+    response = client.post(f"/questionnaires/{qid}/details", data={
+        "title-en": "Joint dialogue 2027", "title-fr": "Dialogue 2027", "languages": "fr, en"})
+    assert response.status_code == 400
+    assert "section only-english: title: no text in 'fr', the first language" in text_of(response)
+    assert latest(qid).languages == ["en", "fr"]

@@ -57,7 +57,7 @@ from questionnaire.extensions import db
 from questionnaire.interchange import FormatError
 from questionnaire.models import Organisation, OrganisationKind, Question, Questionnaire, QuestionnaireVersion, User
 from questionnaire.models.questionnaire import PUBLISHED_VERSION_MESSAGE, Section
-from questionnaire.question_types import QUESTION_TYPES, translate, type_of
+from questionnaire.question_types import QUESTION_TYPES, Problem, translate, type_of
 from questionnaire.services import questionnaires as service
 from questionnaire.services.errors import DomainError
 from questionnaire.services.questionnaires import InvalidQuestionnaire
@@ -276,6 +276,12 @@ def _readable_path(path: str, version: QuestionnaireVersion) -> str:
     return f"{name}: {match.group(3)}" if match.group(3) else name
 
 
+def _readable(problems: Sequence[Problem], version: QuestionnaireVersion) -> list[Problem]:
+    """Problems about other parts of the questionnaire named by section and question key, not index."""
+    return [Problem("", f"{_readable_path(p.path, version)}: {p.message}", p.warning, p.language)
+            if p.path.startswith("sections[") else p for p in problems]
+
+
 def describe_condition(condition: Mapping[str, Any] | None, questions: Mapping[str, Question],
                        language: str | None) -> str:
     """A show_if in words: `“Do you have a policy?” is “Yes”`, joined with and / or."""
@@ -396,7 +402,7 @@ def details(questionnaire_id: int):
                                     description=description or None, source=version.source, ip=client_ip())
         except InvalidQuestionnaire as exc:
             db.session.rollback()
-            attach_problems(form, exc.problems)
+            attach_problems(form, _readable(exc.problems, version))
         except DomainError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
@@ -508,7 +514,7 @@ def _save_section(questionnaire: Questionnaire, version: QuestionnaireVersion, s
                     saved = service.update_section(section, data, actor=_me(), ip=client_ip())
             except InvalidQuestionnaire as exc:
                 db.session.rollback()
-                attach_problems(form, exc.problems)
+                attach_problems(form, _readable(exc.problems, version))
             except DomainError as exc:
                 db.session.rollback()
                 form.form_errors.append(str(exc))
@@ -550,6 +556,12 @@ def _refuse_or_do(questionnaire: Questionnaire, action: Any, success: str, ancho
         abort(400)
     try:
         action()
+    except InvalidQuestionnaire as exc:
+        db.session.rollback()
+        # The problems' paths index the questionnaire as it would have been after the move, so only
+        # their messages (which name the questions by key) are shown.
+        flash(_("Refused: this would make the questionnaire invalid.") + " "
+              + "; ".join(dict.fromkeys(p.message for p in exc.problems)), "error")
     except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -674,7 +686,7 @@ def _save_question(questionnaire: Questionnaire, version: QuestionnaireVersion, 
                     saved = service.update_question(question, data, actor=_me(), ip=client_ip())
             except InvalidQuestionnaire as exc:
                 db.session.rollback()
-                attach_problems(form, exc.problems)
+                attach_problems(form, _readable(exc.problems, version))
             except DomainError as exc:
                 db.session.rollback()
                 form.form_errors.append(str(exc))
