@@ -205,3 +205,16 @@ def test_another_supplier_cannot_remove_evidence(app, make_org, make_user, login
     login(rival, setup.other_supplier)
     assert rival.post(f"{setup.url}/evidence/{evidence.id}/remove", data={}).status_code == 404
     assert len(_evidence(db)) == 1
+
+
+def test_a_request_over_the_platform_limit_shows_the_section_again_with_a_clear_notice(
+        client, app, make_org, make_user, login, db):
+    app.config["MAX_CONTENT_LENGTH"] = 4000
+    setup = build(make_org, make_user)
+    login(client, setup.supplier)
+    response = _upload(client, setup, "huge.pdf", PDF + b"0" * 10000)
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert "larger than the platform accepts" in html
+    assert 'class="answer-form"' in html
+    assert _evidence(db) == []

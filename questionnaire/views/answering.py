@@ -536,6 +536,32 @@ def csrf_failed(error: CSRFError):
     return redirect(url_for("answering.overview", round_id=round_id))
 
 
+@bp.errorhandler(413)
+def too_large(error: HTTPException):
+    """A request over the platform's size limit: show the section again with a clear notice."""
+    from questionnaire.views.errors import render_error
+
+    args = request.view_args or {}
+    if request.endpoint != "answering.section" or not current_user.is_authenticated:
+        return render_error(413)
+    try:
+        round_ = _round(args["round_id"])
+        response = _response(round_)
+        section = _section(round_, args["section_key"])
+    except HTTPException as exc:  # an error handler must not raise
+        return render_error(exc.code or 404)
+    # The body was refused unread, so only what was saved before can be shown.
+    answers = responses.load_answers(response)
+    values = responses.answer_values(answers)
+    page = _page(round_, response, values)
+    spec = _spec(page, section, values, {})
+    form = spec.form_class(formdata=None, data=form_data(section, answers, response.version))
+    limit = round(current_app.config.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024) / 1024 / 1024, 1)
+    return _render_section(page, section, form, spec, values=values, status=413, notice=_(
+        "What you sent was larger than the platform accepts, so nothing was saved. Files may be at most "
+        "%(mb)s MB each: attach a smaller file, and enter your other answers again if you changed any.", mb=limit))
+
+
 # --- review, submit, reopen --------------------------------------------------------------------
 
 
