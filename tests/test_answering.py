@@ -175,3 +175,18 @@ def test_suppliers_not_invited_and_buyers_cannot_open_the_answering_pages(client
     client.post("/logout")
     login(client, setup.buyer)
     assert client.get(setup.url).status_code == 404
+
+
+def test_removing_a_row_moves_the_rows_below_up_even_when_another_answer_needs_correcting(
+        client, make_org, make_user, login, db):
+    setup = build(make_org, make_user)
+    login(client, setup.supplier)
+    response = _post(client, setup, "suppliers", {
+        "q_factories-rows": "3", "q_factories-0-name": "First", "q_factories-1-name": "Second",
+        "q_factories-2-name": "Third", "q_audits": "many"}, remove_row="factories:1")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'name="q_factories-0-name" type="text" value="First"' in html
+    assert 'name="q_factories-1-name" type="text" value="Third"' in html
+    assert "Second" not in html
+    assert db.session.scalar(select(func.count()).select_from(Answer)) == 0

@@ -58,7 +58,7 @@ from questionnaire.models import (
     ResponseStatus,
     Section,
 )
-from questionnaire.question_types import File, Table, condition_keys, type_of, visible_parts
+from questionnaire.question_types import MAX_TABLE_ROWS, File, Table, condition_keys, type_of, visible_parts
 from questionnaire.services import responses
 from questionnaire.services.responses import AnswerInput, EvidenceRefused, EvidenceTooLarge, InvalidAnswers
 from questionnaire.views.helpers import authorise, client_ip, get_or_404
@@ -256,12 +256,22 @@ def _posted_rows(section: Section, formdata: MultiDict) -> tuple[dict[str, int],
 
 
 def _without_row(section: Section, formdata: MultiDict, key: str, row: int) -> MultiDict:
-    """The posted data with one table row's cells taken out (the row's remove button)."""
+    """The posted data with one table row taken out and the rows below moved up (its remove button)."""
     question = next((q for q in section.questions if q.key == key and q.type == "table"), None)
     if question is None:
         return formdata
-    cells = {Table.cell_field_name(question, row, c["key"]) for c in Table.columns(question)}
-    return MultiDict([(k, v) for k, v in formdata.items(multi=True) if k not in cells])
+    columns = [c["key"] for c in Table.columns(question)]
+    cells = {Table.cell_field_name(question, r, c): (r, c) for r in range(MAX_TABLE_ROWS) for c in columns}
+    result = MultiDict()
+    for name, value in formdata.items(multi=True):
+        if name in cells:
+            r, c = cells[name]
+            if r == row:
+                continue
+            if r > row:
+                name = Table.cell_field_name(question, r - 1, c)
+        result.add(name, value)
+    return result
 
 
 def _save(round_: DialogueRound, response: Response, section: Section, posted: MultiDict,
