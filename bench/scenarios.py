@@ -109,27 +109,34 @@ def pdf(app: Any, db: Any, fresh_round: Callable[[], Any]) -> tuple[Callable, Ca
     from reports.summary import summary_pdf
 
     fetcher = reports.pdf.StaticFilesOnly(app.static_folder)
-    captured: dict[str, str] = {}
+    captured: dict[str, Any] = {}
     original = reports.pdf.render_pdf
 
     def capture(html: str, **kwargs: Any) -> bytes:
         captured["html"] = html
         return original(html, **kwargs)
 
+    class RecordingHTML(HTML):
+        # The options the app passes (pdf_tags, ...): the baseline converts with the same ones.
+        def write_pdf(self, *args: Any, **kwargs: Any) -> Any:
+            captured["options"] = kwargs
+            return super().write_pdf(*args, **kwargs)
+
     reports.pdf.render_pdf = capture  # type: ignore[assignment]
+    reports.pdf.HTML = RecordingHTML  # type: ignore[misc]
 
     def scenario() -> bytes:
         return summary_pdf(fresh_round(), "participants", "en", fetcher=fetcher)
 
     data = scenario()
-    html = captured["html"]
-    extra = {"bytes": len(data), "html_bytes": len(html)}
+    html, options = captured["html"], captured.get("options", {})
+    extra = {"bytes": len(data), "html_bytes": len(html), "options": sorted(options)}
 
     def base() -> bytes:
         # What render_pdf does, with the page count kept.
-        document = HTML(string=html, base_url=None, url_fetcher=fetcher).render()
+        document = HTML(string=html, base_url=None, url_fetcher=fetcher).render(**options)
         extra["pages"] = len(document.pages)
-        return document.write_pdf()
+        return document.write_pdf(**options)
 
     return scenario, base, extra
 
