@@ -20,6 +20,7 @@ Nothing here decides who may see what: `reports.disclosure` does that per audien
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -284,15 +285,42 @@ def normalised_score(question: Question, value: Any) -> float | None:
     return min(max(raw / best, 0.0), 1.0)
 
 
+def _hashable(value: Any) -> Any:
+    """A stored JSON value as a dictionary key (strings and numbers as they are, lists as tuples)."""
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return (type(value), tuple(value))
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, default=str)
+    # bool and int compare equal in Python, JSON true and 1 do not.
+    return (type(value), value)
+
+
+class _ScoreMemo:
+    """Normalised scores per question and value, each worked out once (many suppliers give the same answer)."""
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[int, Any], float | None] = {}
+
+    def __call__(self, question: Question, value: Any) -> float | None:
+        """The normalised score of a value."""
+        if value is None:
+            return None
+        key = (id(question), _hashable(value))
+        if key not in self.cache:
+            self.cache[key] = normalised_score(question, value)
+        return self.cache[key]
+
+
 def section_score(questions: Sequence[Question], values: Mapping[str, Any],
-                  visible: Iterable[str] | None = None) -> float | None:
+                  visible: Iterable[str] | None = None,
+                  scorer: Any = normalised_score) -> float | None:
     """Maturity 0-100: the weighted mean of normalised scores over the visible, scored, answered questions."""
-    shown = set(visible) if visible is not None else None
+    shown = visible if isinstance(visible, (set, frozenset)) or visible is None else set(visible)
     total = weights = 0.0
     for question in questions:
         if shown is not None and question.key not in shown:
             continue
-        score = normalised_score(question, values.get(question.key))
+        score = scorer(question, values.get(question.key))
         if score is None or question.weight <= 0:
             continue
         total += question.weight * score
@@ -442,11 +470,11 @@ def _invitations(round_: DialogueRound, country: str | None) -> tuple[int, list[
 class _Scope:
     """The answers that count: submitted responses of the round (and country), visible questions only."""
 
-    def __init__(self, round_: DialogueRound, country: str | None, hidden: Mapping[str, set[int]],
+    def __init__(self, round_: DialogueRound, country: str | None, hidden_ids: Sequence[int] = (),
                  include_confidential: bool = True) -> None:
         self.round = round_
         self.country = country
-        self.hidden = hidden
+        self.hidden_ids = sorted(hidden_ids)
         self.include_confidential = include_confidential
         self.json = _JsonSQL(db.session.get_bind().dialect.name)
 
@@ -462,11 +490,20 @@ class _Scope:
         if self.country:
             query = query.join(Organisation, Organisation.id == Response.organisation_id).where(
                 Organisation.country == self.country)
-        for key, response_ids in sorted(self.hidden.items()):
+        if self.hidden_ids:
             # An answer to a question its supplier was not shown is ignored (DESIGN.md section 5).
-            if response_ids:
-                query = query.where(or_(Answer.question_key != key, Answer.response_id.not_in(sorted(response_ids))))
+            query = query.where(Answer.id.not_in(self.hidden_ids))
         return query
+
+
+def _hidden_answer_ids(round_: DialogueRound, country: str | None, hidden: Mapping[str, set[int]]) -> list[int]:
+    """The ids of stored answers to questions their supplier was not shown (usually none; one query)."""
+    if not any(hidden.values()):
+        return []
+    scope = _Scope(round_, country)
+    rows = db.session.execute(scope.where(
+        select(Answer.id, Answer.response_id, Answer.question_key).select_from(Answer), hidden)).all()
+    return [answer_id for answer_id, rid, key in rows if rid in hidden.get(key, ())]
 
 
 def _median_from_counts(counts: Mapping[int, int]) -> float | None:
@@ -511,7 +548,7 @@ def aggregate_round(round_: DialogueRound, *, country: str | None = None,
     score_values: dict[int, dict[str, Any]] = defaultdict(dict)
     wanted = sources | scored_keys
     if wanted and response_ids:
-        scope = _Scope(round_, country, {})
+        scope = _Scope(round_, country)
         rows = db.session.execute(scope.where(
             select(Answer.response_id, Answer.question_key, Answer.value, Answer.confidential).select_from(Answer),
             wanted)).all()
@@ -521,15 +558,26 @@ def aggregate_round(round_: DialogueRound, *, country: str | None = None,
                 score_values[rid][key] = value
     visible: dict[int, frozenset[str]] = {}
     hidden: dict[str, set[int]] = defaultdict(set)
-    for rid in response_ids:
-        if conditional:
-            shown = visible_parts(version.sections, values[rid]).questions
-            for key in conditional - shown:
+    if conditional:
+        # Plain dicts walk faster than ORM objects, and suppliers with the same answers to the questions
+        # conditions depend on see the same questions: decide once per distinct set of such answers.
+        outline = [{"key": sec.key, "show_if": sec.show_if,
+                    "questions": [{"key": q.key, "show_if": q.show_if} for q in sec.questions]}
+                   for sec in version.sections]
+        decided: dict[tuple[Any, ...], frozenset[str]] = {}
+        ordered_sources = sorted(sources)
+        for rid in response_ids:
+            signature = tuple(_hashable(values[rid].get(key)) for key in ordered_sources)
+            if signature not in decided:
+                decided[signature] = visible_parts(outline, values[rid]).questions
+            visible[rid] = decided[signature]
+            for key in conditional - visible[rid]:
                 hidden[key].add(rid)
-        else:
-            shown = frozenset(questions)
-        visible[rid] = shown
-    scope = _Scope(round_, country, hidden, include_confidential)
+    else:
+        everything = frozenset(questions)
+        visible = dict.fromkeys(response_ids, everything)
+    hidden_ids = _hidden_answer_ids(round_, country, hidden)
+    scope = _Scope(round_, country, hidden_ids, include_confidential)
 
     results = {key: QuestionResult(question=q, section_key=q.section.key) for key, q in questions.items()}
     if response_ids:
@@ -544,12 +592,15 @@ def aggregate_round(round_: DialogueRound, *, country: str | None = None,
         _finish_summary(result)
 
     sections = []
+    scorer = _ScoreMemo()
     for section in version.sections:
         section_results = [results[q.key] for q in section.questions]
-        scores = {rid: section_score(section.questions, score_values[rid], visible[rid]) for rid in response_ids}
+        scored_questions = [q for q in section.questions if q.key in scored_keys]
+        scores = {rid: section_score(scored_questions, score_values[rid], visible[rid], scorer)
+                  for rid in response_ids}
         for result in section_results:
             if result.key in scored_keys:
-                per_supplier = [normalised_score(result.question, score_values[rid].get(result.key))
+                per_supplier = [scorer(result.question, score_values[rid].get(result.key))
                                 for rid in response_ids if result.key in visible[rid]]
                 known = [100 * s for s in per_supplier if s is not None]
                 result.scored = len(known)

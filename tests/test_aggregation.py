@@ -145,7 +145,7 @@ def _count_queries(fn):
 
 
 def test_the_number_of_queries_does_not_grow_with_suppliers(make_org, make_user):
-    few = build_round(make_org, make_user, submitted=SUBMITTED[:2])
+    few = build_round(make_org, make_user, submitted=SUBMITTED[-2:])
     db.session.expire_all()
     few_queries = _count_queries(lambda: aggregate_round(few.round))
     many_suppliers = [(f"{name} {i}", country, answers) for i in range(5) for name, country, answers in SUBMITTED]

@@ -134,7 +134,7 @@ def _queries(client, url: str) -> int:
 
 
 def test_the_results_page_query_count_does_not_grow_with_suppliers(make_org, make_user, client, login):
-    few = build_round(make_org, make_user, submitted=SUBMITTED[:3])
+    few = build_round(make_org, make_user, submitted=SUBMITTED[-3:])
     many = build_round(make_org, make_user, suffix=" (many)",
                        submitted=[(f"{n} {i}", c, a) for i in range(4) for n, c, a in SUBMITTED])
     login(client, few.secretariat)
