@@ -270,3 +270,16 @@ def test_a_save_after_the_deadline_is_refused_with_a_message_and_the_input_resho
     assert "The deadline has passed" in html
     assert 'value="Just too late"' in html
     assert _answer(db, "summary") is None
+
+
+def test_one_address_cannot_flood_the_store_of_kept_answers(app, make_org, make_user, db):
+    from questionnaire.models import PendingSave
+    from questionnaire.views.answering import PENDING_RATE_LIMIT
+
+    setup = build(make_org, make_user)
+    allowed = int(PENDING_RATE_LIMIT.split()[0])
+    anonymous = app.test_client()
+    statuses = [anonymous.post(setup.section_url("evidence"), data={"csrf_token": "", "q_summary": "x"}).status_code
+                for _ in range(allowed + 1)]
+    assert statuses[:allowed] == [302] * allowed and statuses[-1] == 429
+    assert db.session.scalar(select(func.count()).select_from(PendingSave)) == allowed

@@ -27,6 +27,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
+from limits import parse as parse_limit
 from werkzeug.datastructures import CombinedMultiDict, FileStorage, MultiDict
 from werkzeug.exceptions import HTTPException
 from wtforms.widgets import ListWidget
@@ -48,7 +49,7 @@ from forms.answers import (
 )
 from questionnaire import permissions
 from questionnaire.errors import Conflict, DomainError
-from questionnaire.extensions import db, login_manager
+from questionnaire.extensions import db, limiter, login_manager
 from questionnaire.models import (
     Answer,
     DialogueRound,
@@ -67,6 +68,7 @@ bp = Blueprint("answering", __name__, url_prefix="/rounds/<int:round_id>/answer"
 log = logging.getLogger(__name__)
 
 PENDING_COOKIE = "pending_save"
+PENDING_RATE_LIMIT = "30 per hour"
 
 
 # --- loading and context -----------------------------------------------------------------------
@@ -475,9 +477,16 @@ def _conflict(round_: DialogueRound, response: Response, section: Section, poste
 
 def _keep_for_after_login(round_id: int, section_key: str, posted: MultiDict):
     """Store the posted answers server-side and send the user to log in; they are saved afterwards."""
+    from questionnaire.views.errors import render_error
+
+    # Also called from the CSRF error handler, which must return a page rather than raise.
     round_ = db.session.get(DialogueRound, round_id)
     if round_ is None or responses.find_section(round_.questionnaire_version, section_key) is None:
-        abort(404)
+        return render_error(404)
+    # Anyone can post without a session: cap how many kept copies one address may leave behind.
+    if current_app.config.get("RATELIMIT_ENABLED", True) and not limiter.limiter.hit(
+            parse_limit(PENDING_RATE_LIMIT), "answering-pending-save", client_ip() or "-"):
+        return render_error(429)
     pending = responses.keep_pending(round_, section_key, posted.to_dict(flat=False))
     db.session.commit()
     flash(_("Your session had expired, so you need to log in again. The answers you sent are kept and "
