@@ -263,7 +263,8 @@ def report(made: Generated, scenarios: dict[str, dict[str, Any]], http: dict[str
                      f"{pdf['pages']} pages, {pdf['pages'] / pdf['median']:.1f} pages/s, "
                      f"HTML {pdf['html_bytes'] / 1024:.0f} KiB, peak RSS {pdf['peak_rss_mb']:.0f} MB |")
     if "median" in export:
-        lines.append(f"| XLSX export (secretariat) | {_s(export['median'])} | openpyxl writing raw SQL rows | "
+        lines.append(f"| XLSX export (secretariat) | {_s(export['median'])} | "
+                     "openpyxl (write-only) writing raw SQL rows | "
                      f"{_s(export['baseline_median'])} | {_ratio(export['median'], export['baseline_median'])} | "
                      f"{export['bytes'] / 1024:.0f} KiB, peak RSS {export['peak_rss_mb']:.0f} MB |")
     for name, result in scenarios.items():

@@ -142,7 +142,7 @@ def pdf(app: Any, db: Any, fresh_round: Callable[[], Any]) -> tuple[Callable, Ca
 
 
 def export(app: Any, db: Any, fresh_round: Callable[[], Any]) -> tuple[Callable, Callable, dict]:
-    """The round's XLSX export (secretariat) vs openpyxl writing the raw answers pivoted by SQL rows."""
+    """The round's XLSX export (secretariat) vs openpyxl (write-only) writing the raw answers pivoted by SQL rows."""
     from openpyxl import Workbook
 
     from reports.exports import export_xlsx
@@ -162,8 +162,8 @@ def export(app: Any, db: Any, fresh_round: Callable[[], Any]) -> tuple[Callable,
                 "WHERE r.round_id = :r AND r.status = 'submitted'"), {"r": round_.id}):
             row = rows.setdefault(response_id, [""] * len(keys))
             row[column[key]] = value if isinstance(value, str) else str(value)
-        workbook = Workbook()
-        sheet = workbook.active
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("Responses")
         sheet.append(keys)
         for row in rows.values():
             sheet.append(row)
