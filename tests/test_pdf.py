@@ -258,6 +258,7 @@ def test_the_buyers_summary_names_suppliers_and_leaves_confidential_answers_out(
     assert "Audits alone do not find forced labour. (Alpha Devices)" in text
     assert "Springfield" not in text
     assert "Suppliers who submitted" in text
+    assert "Alpha Devices France" in text  # countries by name
     assert "Eta Late" not in text  # a draft is not a submission
 
 
