@@ -15,7 +15,9 @@ Audiences:
   * multiple choice: each option is checked against the respondent total on its own (chosen / not
     chosen): an option chosen or not chosen by 1..k-1 suppliers is not shown;
   * numbers: n, mean and median only with at least k answers; min and max are single suppliers'
-    values and are never shown; dates: the count only (earliest and latest are single answers);
+    values and are never shown; a scale's mean and median and a choice question's mean score only
+    when no cell of its breakdown is suppressed (a mean could otherwise undo the suppression);
+  * dates: the count only (earliest and latest are single answers);
   * tables: the row count and respondents only (cells are rows, not suppliers: per-column
     breakdowns could describe one supplier);
   * quotes: only quotable, non-confidential texts, without names, and only with k respondents;
@@ -389,9 +391,12 @@ def _disclose_question(result: QuestionResult, audience: Audience, k: int) -> Di
         else:
             disclosed.answered = Cell("answered", result.answered, CellStatus.SHOWN, 1.0)
         disclosed.cells = [] if disclosed.withheld else cells
-        if result.type == "scale" and not disclosed.withheld and result.answered >= k:
+        # A mean (of points or of scores) is a weighted sum of the cells: with n known it could undo the
+        # suppression (counts {0: 1, 4: 2} have mean 8/3 and nothing else does), so only when all is shown.
+        everything_shown = not disclosed.withheld and all(c.shown for c in cells)
+        if result.type == "scale" and everything_shown and result.answered >= k:
             disclosed.stats = {"mean": summary.get("mean"), "median": summary.get("median")}
-        disclosed.mean_score = result.mean_score if result.scored >= k else None
+        disclosed.mean_score = result.mean_score if result.scored >= k and everything_shown else None
         return disclosed
     # Other types: answered / not applicable against the respondents, then the type's own figures.
     if has_na:
@@ -407,7 +412,8 @@ def _disclose_question(result: QuestionResult, audience: Audience, k: int) -> Di
         cells = suppress_each(counts, total, k) if enough else []
         disclosed.withheld = not enough or all(c.status is CellStatus.HIDDEN for c in cells)
         disclosed.cells = [] if disclosed.withheld else cells
-        disclosed.mean_score = result.mean_score if result.scored >= k else None
+        everything_shown = not disclosed.withheld and all(c.shown for c in cells)
+        disclosed.mean_score = result.mean_score if result.scored >= k and everything_shown else None
     elif result.type in ("number", "percentage"):
         if enough:
             disclosed.stats = {"n": summary["n"] if answered_known else None, "mean": summary["mean"],

@@ -171,3 +171,15 @@ def test_supplier_feedback_compares_with_peers_only_with_k_peers(setup):
     assert rows[0].score == pytest.approx(100)
     assert rows[0].peers.n == 5 and rows[0].peers.median == pytest.approx(50)
     assert rows[0].peers.min is None
+
+
+def test_a_mean_never_undoes_suppression(setup):
+    participants = results_for(setup.round, Audience.PARTICIPANTS)
+    questions = {q.key: q for s in participants.sections for q in s.questions}
+    # Every maturity point is "fewer than 3": mean and median would pin the counts down.
+    assert questions["maturity"].stats == {}
+    assert questions["maturity"].mean_score is None
+    assert questions["scope"].mean_score is None
+    assert questions["risks"].mean_score is None  # two options suppressed
+    secretariat = results_for(setup.round, Audience.SECRETARIAT)
+    assert next(q for s in secretariat.sections for q in s.questions if q.key == "maturity").stats["median"] == 2.5
