@@ -99,7 +99,7 @@ ROUTES: dict[str, list[Case]] = {
     # --- auth ---
     "auth.login": [
         get("/login", anonymous=200, supplier=302, buyer=302, secretariat=302),
-        post("/login", {}, anonymous=401, supplier=401, buyer=401, secretariat=401),
+        post("/login", {}, anonymous=400, supplier=400, buyer=400, secretariat=400),
     ],
     "auth.logout": [post("/logout", {}, anonymous=LOGIN, supplier=302, buyer=302, secretariat=302)],
     "auth.forgot_password": [
