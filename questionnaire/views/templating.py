@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import pycountry
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import format_datetime, get_locale
 from flask_wtf.csrf import generate_csrf
 
@@ -47,9 +47,12 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject() -> dict[str, Any]:
         locale = str(get_locale() or "en")
+        if not has_request_context():
+            # E-mails rendered by commands (reminders, cron) have no page around them.
+            return {"current_language": locale}
         return {
             "current_language": locale,
             "language_form": LanguageForm(formdata=None, lang=locale),
-            "current_path": request.full_path.rstrip("?") if request else "/",
+            "current_path": request.full_path.rstrip("?"),
             "csrf_token": generate_csrf,
         }
