@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 from sqlalchemy import event
 
 from bench.generate import PASSWORD, populate
@@ -44,10 +43,6 @@ def _page_queries(app: Any, db: Any, login: Any, made: Any, section_key: str) ->
     return len(statements)
 
 
-# Known miss (issue 6, reported to the answering engineer): the page lazy-loads each section's questions
-# (one query per section) and reloads the round, response and version after its commit. Strict: once
-# fixed, this xfail fails and the marker must go.
-@pytest.mark.xfail(strict=True, reason="section page issues one query per section of the questionnaire")
 def test_section_page_queries_do_not_grow_with_questions_or_suppliers(app, db, login):
     small = populate(suppliers=4, questions=20, drafts=2, label="small")
     large = populate(suppliers=40, questions=100, drafts=2, label="large")

@@ -22,6 +22,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
@@ -61,11 +62,29 @@ def get_response(round_: DialogueRound, organisation: Organisation) -> Response 
     )
 
 
+def load_round(round_id: int) -> DialogueRound | None:
+    """A round with its questionnaire version, sections and questions, in a fixed three queries."""
+    return db.session.scalar(
+        select(DialogueRound)
+        .where(DialogueRound.id == round_id)
+        .options(
+            joinedload(DialogueRound.questionnaire_version)
+            .selectinload(QuestionnaireVersion.sections)
+            .selectinload(Section.questions)
+        )
+    )
+
+
 def get_or_create_response(round_: DialogueRound, organisation: Organisation) -> Response:
     """The organisation's response, created on first use; two colleagues arriving at once get the same one."""
+    return ensure_response(round_, organisation)[0]
+
+
+def ensure_response(round_: DialogueRound, organisation: Organisation) -> tuple[Response, bool]:
+    """The organisation's response and whether this call created it (so the caller knows to commit)."""
     response = get_response(round_, organisation)
     if response is not None:
-        return response
+        return response, False
     # ON CONFLICT DO NOTHING: the unique (round, organisation) constraint settles a race without an error.
     now = utcnow()
     db.session.execute(
@@ -77,7 +96,7 @@ def get_or_create_response(round_: DialogueRound, organisation: Organisation) ->
     response = get_response(round_, organisation)
     assert response is not None
     _refresh_progress(response, load_answers(response))
-    return response
+    return response, True
 
 
 def load_answers(response: Response) -> dict[str, Answer]:

@@ -62,7 +62,7 @@ from questionnaire.models import (
 from questionnaire.question_types import MAX_TABLE_ROWS, File, Table, condition_keys, type_of, visible_parts
 from questionnaire.services import responses
 from questionnaire.services.responses import AnswerInput, EvidenceRefused, EvidenceTooLarge, InvalidAnswers
-from questionnaire.views.helpers import authorise, client_ip, get_or_404
+from questionnaire.views.helpers import authorise, client_ip
 
 bp = Blueprint("answering", __name__, url_prefix="/rounds/<int:round_id>/answer")
 log = logging.getLogger(__name__)
@@ -75,15 +75,21 @@ PENDING_RATE_LIMIT = "30 per hour"
 
 
 def _round(round_id: int) -> DialogueRound:
-    round_ = get_or_404(DialogueRound, round_id)
+    round_ = responses.load_round(round_id)
+    if round_ is None:
+        abort(404)
     # Not invited (or another supplier's round): the round does not exist for this user.
     authorise(permissions.can_answer_round(current_user, round_), hide=True)
     return round_
 
 
 def _response(round_: DialogueRound) -> Response:
-    response = responses.get_or_create_response(round_, current_user.organisation)
+    response, created = responses.ensure_response(round_, current_user.organisation)
     authorise(permissions.can_edit_response(current_user, response), hide=True)
+    if created:
+        # Commit only a new response: a commit expires the loaded questionnaire, which would then be
+        # fetched again section by section.
+        db.session.commit()
     return response
 
 
@@ -211,7 +217,6 @@ def overview(round_id: int):
     """The response at a glance: sections with their progress, the deadline, submissions."""
     round_ = _round(round_id)
     response = _response(round_)
-    db.session.commit()  # the response may have just been created
     page = _page(round_, response)
     return render_template("answering/overview.html", page=page, translate=_translate,
                            reopen_form=ActionForm(), submissions=list(reversed(response.submissions)))
@@ -229,7 +234,6 @@ def section(round_id: int, section_key: str):
     section = _section(round_, section_key)
     if request.method == "POST":
         return _save(round_, response, section, request.form, request.files)
-    db.session.commit()
     answers = responses.load_answers(response)
     values = responses.answer_values(answers)
     page = _page(round_, response, values)
