@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from forms.fields import language_choices, password_length
+from forms.fields import language_choices, password_length, timezone_choices
 
 
 class ProfileForm(FlaskForm):
@@ -14,11 +14,17 @@ class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)],
                        render_kw={"autocomplete": "name"})
     language = SelectField(_l("Preferred language"), description=_l("Pages and e-mails use this language."))
+    timezone = SelectField(_l("Time zone"), description=_l("Dates and deadlines are shown in this time zone."))
     submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.language.choices = language_choices()
+        self.timezone.choices = timezone_choices()
+        if not self.timezone.data:
+            from flask import current_app
+
+            self.timezone.data = current_app.config["DEFAULT_TIMEZONE"]
 
 
 class ChangePasswordForm(FlaskForm):

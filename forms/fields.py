@@ -30,6 +30,15 @@ def country_choices() -> list[tuple[str, str]]:
     return sorted(choices, key=lambda item: item[1])
 
 
+def timezone_choices() -> list[tuple[str, str]]:
+    """IANA time zones by region, e.g. Europe/Brussels."""
+    import zoneinfo
+
+    regions = ("Africa/", "America/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/")
+    names = sorted(name for name in zoneinfo.available_timezones() if name.startswith(regions))
+    return [(name, name.replace("_", " ")) for name in names]
+
+
 def language_choices() -> list[tuple[str, str]]:
     """The interface languages, each named in its own language."""
     from babel import Locale

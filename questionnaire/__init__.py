@@ -92,12 +92,21 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or languages[0]
 
 
+def select_timezone() -> str:
+    """The user's time zone, else the platform's default (Europe/Brussels)."""
+    from flask import current_app, has_request_context
+
+    if has_request_context() and current_user and current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    return current_app.config["DEFAULT_TIMEZONE"]
+
+
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
     talisman.init_app(
         app,

@@ -212,3 +212,38 @@ def test_password_change_needs_the_current_password(client, login, make_user):
     assert response.status_code == 400
     assert "The current password is not correct." in response.text
     assert 'id="password-current-error"' in response.text
+
+
+def test_dates_follow_the_time_zone_chosen_in_the_profile(app, client, make_user, login, db):
+    from datetime import UTC, datetime
+
+    from questionnaire.views.templating import local_datetime
+
+    user = make_user(name="Tess")
+    login(client, user)
+    page = client.get("/account/")
+    assert '<option selected value="Europe/Brussels">' in page.text
+    response = client.post("/account/", data={"profile-name": "Tess", "profile-language": "en",
+                                              "profile-timezone": "America/New_York", "profile-submit": "Save"})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.timezone == "America/New_York"
+
+    noon_utc = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+    # Fresh app contexts: Flask-Babel and Flask-Login cache the zone and the user in `g`.
+    with app.app_context(), app.test_request_context():
+        from flask_login import login_user
+
+        login_user(user)
+        assert "7:00:00" in local_datetime(noon_utc)  # New York is UTC-5 in January
+    with app.app_context(), app.test_request_context():
+        assert "1:00:00" in local_datetime(noon_utc)  # anonymous: Brussels, UTC+1
+
+
+def test_unknown_time_zone_is_refused_next_to_its_field(client, make_user, login):
+    user = make_user()
+    login(client, user)
+    response = client.post("/account/", data={"profile-name": "X", "profile-language": "en",
+                                              "profile-timezone": "Mars/Olympus", "profile-submit": "Save"})
+    assert response.status_code == 400
+    assert 'id="profile-timezone-error"' in response.text

@@ -37,6 +37,8 @@ class User(UserMixin, db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     is_org_admin: Mapped[bool] = mapped_column(default=False)
     language: Mapped[str | None] = mapped_column(String(8))
+    # IANA time zone for dates shown to this user; None means the platform's default.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
     auth_stamp: Mapped[str] = mapped_column(String(32), default=new_auth_stamp)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

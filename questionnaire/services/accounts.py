@@ -292,12 +292,16 @@ def send_invitation(user: User, *, actor: User, ip: str | None = None) -> None:
                  details={"email": user.email}, ip=ip)
 
 
-def update_profile(user: User, *, name: str, language: str | None, ip: str | None = None) -> User:
-    """A user changes their own name and preferred language."""
+def update_profile(
+    user: User, *, name: str, language: str | None, timezone: str | None = None, ip: str | None = None
+) -> User:
+    """A user changes their own name, preferred language and time zone."""
     user.name = name.strip()
     user.language = language or None
+    if timezone is not None:
+        user.timezone = timezone or None
     audit.record("user.profile_updated", actor=user, target=f"user:{user.id}",
-                 details={"language": user.language}, ip=ip)
+                 details={"language": user.language, "timezone": user.timezone}, ip=ip)
     return user
 
 

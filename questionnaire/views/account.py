@@ -23,7 +23,8 @@ def profile():
     form = ProfileForm(obj=user, prefix="profile")
     password_form = ChangePasswordForm(prefix="password")
     if form.submit.data and form.validate_on_submit():
-        accounts.update_profile(user, name=form.name.data, language=form.language.data, ip=client_ip())
+        accounts.update_profile(user, name=form.name.data, language=form.language.data,
+                                timezone=form.timezone.data, ip=client_ip())
         session["lang"] = form.language.data
         db.session.commit()
         flash(_("Your profile is saved."), "success")

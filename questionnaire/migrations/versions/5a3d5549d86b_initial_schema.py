@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2d6091d25724
+Revision ID: 5a3d5549d86b
 Revises: 
-Create Date: 2026-11-22 23:35:36.761966
+Create Date: 2026-11-22 23:50:49.781664
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import questionnaire.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '2d6091d25724'
+revision = '5a3d5549d86b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -37,6 +37,7 @@ def upgrade():
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('is_org_admin', sa.Boolean(), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=True),
+    sa.Column('timezone', sa.String(length=64), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('auth_stamp', sa.String(length=32), nullable=False),
     sa.Column('created_at', questionnaire.models.types.UTCDateTime(timezone=True), nullable=False),
