@@ -8,7 +8,7 @@ the refusal message and a "Start a new version" button instead (409). Pages load
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask import (
@@ -496,32 +496,45 @@ def _condition_choices(earlier: Sequence[Question]) -> list[Any]:
     return condition_choices(earlier, _ui_language())
 
 
+def _save_from_form(questionnaire: Questionnaire, version: QuestionnaireVersion, form: Any,
+                    read: Callable[[], dict[str, Any]], save: Callable[[dict[str, Any]], Section | Question],
+                    saved_message: Callable[[str], str], anchor: str):
+    """Save a validated section or question form: commit, flash and redirect, or put the refusal on the form."""
+    try:
+        data = read()
+    except ValueError as exc:
+        form.show_if_mode.errors = [str(exc)]
+        return None
+    try:
+        saved = save(data)
+    except InvalidQuestionnaire as exc:
+        db.session.rollback()
+        attach_problems(form, _readable(exc.problems, version))
+        return None
+    except DomainError as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+        return None
+    db.session.commit()
+    flash(saved_message(saved.key), "success")
+    return redirect(_designer_url(questionnaire, f"{anchor}-{saved.id}"))
+
+
 def _save_section(questionnaire: Questionnaire, version: QuestionnaireVersion, section: Section | None,
                   earlier: Sequence[Question]):
     form = _section_form(version, earlier, section)
     adding_row = request.method == "POST" and "add_condition" in request.form
     if not adding_row and form.validate_on_submit():
-        try:
-            data = section_data(form, version.languages)
-        except ValueError as exc:
-            form.show_if_mode.errors = [str(exc)]
-        else:
-            try:
-                if section is None:
-                    saved = service.add_section(version, {k: v for k, v in data.items() if v is not None},
-                                                actor=_me(), ip=client_ip())
-                else:
-                    saved = service.update_section(section, data, actor=_me(), ip=client_ip())
-            except InvalidQuestionnaire as exc:
-                db.session.rollback()
-                attach_problems(form, _readable(exc.problems, version))
-            except DomainError as exc:
-                db.session.rollback()
-                form.form_errors.append(str(exc))
-            else:
-                db.session.commit()
-                flash(_("The section %(key)s is saved.", key=saved.key), "success")
-                return redirect(_designer_url(questionnaire, f"section-{saved.id}"))
+        def save(data: dict[str, Any]) -> Section:
+            if section is None:
+                return service.add_section(version, {k: v for k, v in data.items() if v is not None},
+                                           actor=_me(), ip=client_ip())
+            return service.update_section(section, data, actor=_me(), ip=client_ip())
+
+        saved_page = _save_from_form(questionnaire, version, form, lambda: section_data(form, version.languages),
+                                     save, lambda key: _("The section %(key)s is saved.", key=key), "section")
+        if saved_page is not None:
+            return saved_page
     status = 400 if request.method == "POST" and not adding_row else 200
     return render_template("designer/section_form.html", questionnaire=questionnaire, version=version,
                            section=section, form=form, flat_errors=flat_errors), status
@@ -671,29 +684,19 @@ def _save_question(questionnaire: Questionnaire, version: QuestionnaireVersion, 
         if "add_condition" in request.form:
             setup_condition_fields(form, _condition_choices(earlier), None, fill=False)
     if request.method == "POST" and not rerender and form.validate_on_submit():
-        try:
-            data = question_data(form, version.languages, type_name)
-        except ValueError as exc:
-            form.show_if_mode.errors = [str(exc)]
-        else:
-            try:
-                if question is None:
-                    position = form.position.data
-                    saved = service.add_question(section, {k: v for k, v in data.items() if v is not None},
-                                                 actor=_me(), ip=client_ip(),
-                                                 position=int(position) if position.isdigit() else None)
-                else:
-                    saved = service.update_question(question, data, actor=_me(), ip=client_ip())
-            except InvalidQuestionnaire as exc:
-                db.session.rollback()
-                attach_problems(form, _readable(exc.problems, version))
-            except DomainError as exc:
-                db.session.rollback()
-                form.form_errors.append(str(exc))
-            else:
-                db.session.commit()
-                flash(_("The question %(key)s is saved.", key=saved.key), "success")
-                return redirect(_designer_url(questionnaire, f"question-{saved.id}"))
+        def save(data: dict[str, Any]) -> Question:
+            if question is None:
+                position = form.position.data
+                return service.add_question(section, {k: v for k, v in data.items() if v is not None},
+                                            actor=_me(), ip=client_ip(),
+                                            position=int(position) if position.isdigit() else None)
+            return service.update_question(question, data, actor=_me(), ip=client_ip())
+
+        saved_page = _save_from_form(questionnaire, version, form,
+                                     lambda: question_data(form, version.languages, type_name),
+                                     save, lambda key: _("The question %(key)s is saved.", key=key), "question")
+        if saved_page is not None:
+            return saved_page
     status = 400 if request.method == "POST" and not rerender else 200
     return render_template(
         "designer/question_form.html", questionnaire=questionnaire, version=version, section=section,
