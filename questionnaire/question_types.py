@@ -799,19 +799,18 @@ class YesNo(SingleFieldType):
         return str(value)
 
 
-class SingleChoice(SingleFieldType):
-    """One option among two or more; stores the option's value."""
+class OptionType(SingleFieldType):
+    """A type whose config is a list of options; answers store option values, never labels."""
 
-    name = "single_choice"
-    label = _l("Single choice")
-    column_type = True
     config_fields = frozenset({"options"})
     required_config = frozenset({"options"})
+    minimum_options: ClassVar[int]
+    exclusive_allowed: ClassVar[bool] = False
 
     def _check_config(self, config: Mapping[str, Any], languages: Sequence[str] | None,
                       path: str) -> list[Problem]:
-        return check_options(config["options"], languages, join_path(path, "options"), minimum=2,
-                             exclusive_allowed=False)
+        return check_options(config["options"], languages, join_path(path, "options"),
+                             minimum=self.minimum_options, exclusive_allowed=self.exclusive_allowed)
 
     def _normalise_config(self, config: Mapping[str, Any], languages: Sequence[str]) -> dict[str, Any]:
         return {"options": normalise_options(config["options"], languages)}
@@ -821,6 +820,15 @@ class SingleChoice(SingleFieldType):
 
     def condition_values(self, question: QuestionLike) -> list[Any] | None:
         return [option["value"] for option in _options(question)]
+
+
+class SingleChoice(OptionType):
+    """One option among two or more; stores the option's value."""
+
+    name = "single_choice"
+    label = _l("Single choice")
+    column_type = True
+    minimum_options = 2
 
     def _field(self, question: QuestionLike, language: str | None, label: str, description: str,
                validators: list[Any]) -> Any:
@@ -859,27 +867,14 @@ class SingleChoice(SingleFieldType):
         return str(value)
 
 
-class MultipleChoice(SingleFieldType):
+class MultipleChoice(OptionType):
     """Any number of options (one option makes a checkbox); stores the list of chosen values."""
 
     name = "multiple_choice"
     label = _l("Multiple choice")
-    config_fields = frozenset({"options"})
-    required_config = frozenset({"options"})
-
-    def _check_config(self, config: Mapping[str, Any], languages: Sequence[str] | None,
-                      path: str) -> list[Problem]:
-        return check_options(config["options"], languages, join_path(path, "options"), minimum=1,
-                             exclusive_allowed=True)
-
-    def _normalise_config(self, config: Mapping[str, Any], languages: Sequence[str]) -> dict[str, Any]:
-        return {"options": normalise_options(config["options"], languages)}
-
-    def _export_config(self, config: Mapping[str, Any], languages: Sequence[str]) -> dict[str, Any]:
-        return {"options": export_options(config["options"], languages)}
-
-    def condition_values(self, question: QuestionLike) -> list[Any] | None:
-        return [option["value"] for option in _options(question)]
+    minimum_options = 1
+    # "None of these" may be offered beside the other options, but not chosen with them.
+    exclusive_allowed = True
 
     def _field(self, question: QuestionLike, language: str | None, label: str, description: str,
                validators: list[Any]) -> Any:
