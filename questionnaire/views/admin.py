@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from forms.admin import (
@@ -66,6 +67,28 @@ def _mail_failed(form: object) -> None:
 
 # --- organisations ------------------------------------------------------------------------------
 
+# The field of the organisation forms each refusal is about; any other refusal shows above the form.
+REFUSAL_FIELDS = (
+    (accounts.OrganisationNameTaken, "name"),
+    (accounts.InvalidCountry, "country"),
+    (accounts.EmailTaken, "first_email"),
+)
+
+
+def _organisation_refused(form: FlaskForm, exc: DomainError) -> None:
+    """Undo the half-done change and show the refusal on the field it is about."""
+    db.session.rollback()
+    name = next((name for error, name in REFUSAL_FIELDS if isinstance(exc, error)), None)
+    field = form[name] if name is not None and name in form else None
+    (field.errors if field is not None else form.form_errors).append(str(exc))
+
+
+def _organisation_form_page(form: FlaskForm, organisation: Organisation | None, status: int | None = None):
+    """The new or edit organisation page; 400 when the form shows errors."""
+    if status is None:
+        status = 400 if form.errors else 200
+    return render_template("admin/organisation_form.html", form=form, organisation=organisation), status
+
 
 @bp.route("/organisations/")
 @login_required
@@ -110,21 +133,11 @@ def create_organisation():
                     form.first_email.data, form.first_name.data, organisation, is_org_admin=True,
                     language=form.first_language.data, actor=me, ip=client_ip(),
                 )
-        except accounts.OrganisationNameTaken as exc:
-            db.session.rollback()
-            form.name.errors.append(str(exc))
-        except accounts.InvalidCountry as exc:
-            db.session.rollback()
-            form.country.errors.append(str(exc))
-        except accounts.EmailTaken as exc:
-            db.session.rollback()
-            form.first_email.errors.append(str(exc))
         except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
+            _organisation_refused(form, exc)
         except MAIL_ERRORS:
             _mail_failed(form)
-            return render_template("admin/organisation_form.html", form=form, organisation=None), 503
+            return _organisation_form_page(form, None, 503)
         else:
             db.session.commit()
             if invited is None:
@@ -134,8 +147,7 @@ def create_organisation():
             flash(_("The organisation %(name)s is created and %(email)s is invited.",
                     name=organisation.name, email=invited.email), "success")
             return redirect(url_for("admin.organisation", org_id=organisation.id))
-    status = 400 if form.errors else 200
-    return render_template("admin/organisation_form.html", form=form, organisation=None), status
+    return _organisation_form_page(form, None)
 
 
 @bp.route("/organisations/<int:org_id>")
@@ -161,18 +173,13 @@ def edit_organisation(org_id: int):
         try:
             accounts.update_organisation(organisation, name=form.name.data, country=form.country.data,
                                          actor=me, ip=client_ip())
-        except accounts.OrganisationNameTaken as exc:
-            db.session.rollback()
-            form.name.errors.append(str(exc))
-        except accounts.InvalidCountry as exc:
-            db.session.rollback()
-            form.country.errors.append(str(exc))
+        except (accounts.OrganisationNameTaken, accounts.InvalidCountry) as exc:
+            _organisation_refused(form, exc)
         else:
             db.session.commit()
             flash(_("The organisation %(name)s is saved.", name=organisation.name), "success")
             return redirect(url_for("admin.organisation", org_id=organisation.id))
-    status = 400 if form.errors else 200
-    return render_template("admin/organisation_form.html", form=form, organisation=organisation), status
+    return _organisation_form_page(form, organisation)
 
 
 # --- users --------------------------------------------------------------------------------------
