@@ -19,10 +19,14 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from threading import Lock
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from questionnaire import interchange
 from questionnaire.extensions import db
@@ -71,6 +75,47 @@ def version_load_options() -> tuple[Any, ...]:
         selectinload(QuestionnaireVersion.sections).selectinload(Section.questions),
         selectinload(QuestionnaireVersion.approvals),
     )
+
+
+# Published versions never change, and answering pages read the whole version on every request.
+# Each process keeps one fully loaded, detached copy per published version (per app, so that test
+# apps with their own databases never share one). Bounded: rounds running at once are few.
+FROZEN_CACHE_SIZE = 32
+_frozen_lock = Lock()
+
+
+def frozen_version(version_id: int) -> QuestionnaireVersion | None:
+    """A published version with its sections and questions, loaded once per process; None for a draft.
+
+    The objects are detached and shared between requests: read them, never change them.
+    """
+    cache: dict[int, QuestionnaireVersion] = current_app.extensions.setdefault("frozen_versions", {})
+    version = cache.get(version_id)
+    if version is not None:
+        return version
+    # Loaded in a session of its own, so the request's session never adopts the shared objects.
+    with OrmSession(db.engine) as session:
+        version = session.scalar(
+            select(QuestionnaireVersion)
+            .where(QuestionnaireVersion.id == version_id,
+                   QuestionnaireVersion.status == VersionStatus.PUBLISHED)
+            .options(selectinload(QuestionnaireVersion.sections).selectinload(Section.questions),
+                     selectinload(QuestionnaireVersion.approvals))
+        )
+        if version is None:
+            return None
+        for section in version.sections:
+            # The back references, set here because a detached object cannot lazy-load them later.
+            set_committed_value(section, "version", version)
+            for question in section.questions:
+                set_committed_value(question, "section", section)
+                set_committed_value(question, "version", version)
+        session.expunge_all()
+    with _frozen_lock:
+        if len(cache) >= FROZEN_CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[version_id] = version
+    return version
 
 
 def get_questionnaire(questionnaire_id: int) -> Questionnaire | None:

@@ -22,7 +22,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
@@ -44,7 +44,8 @@ from questionnaire.models import (
     utcnow,
 )
 from questionnaire.question_types import Visibility, type_of, visible_parts
-from questionnaire.services import audit
+from questionnaire.services import audit, facts
+from questionnaire.services.questionnaires import frozen_version
 
 # --- loading -----------------------------------------------------------------------------------
 
@@ -63,16 +64,21 @@ def get_response(round_: DialogueRound, organisation: Organisation) -> Response 
 
 
 def load_round(round_id: int) -> DialogueRound | None:
-    """A round with its questionnaire version, sections and questions, in a fixed three queries."""
-    return db.session.scalar(
-        select(DialogueRound)
-        .where(DialogueRound.id == round_id)
-        .options(
-            joinedload(DialogueRound.questionnaire_version)
-            .selectinload(QuestionnaireVersion.sections)
-            .selectinload(Section.questions)
-        )
-    )
+    """A round with its questionnaire version, sections and questions (shared when published)."""
+    round_ = db.session.get(DialogueRound, round_id)
+    if round_ is not None:
+        use_frozen_version(round_)
+    return round_
+
+
+def use_frozen_version(round_: DialogueRound) -> None:
+    """Point the round at the process's copy of its published version (again after a commit expired it)."""
+    version = frozen_version(round_.questionnaire_version_id)
+    if version is None:
+        # A draft (never answered in practice): read it from the database as usual.
+        return
+    # Set without history or cascade: the request's session never takes the shared objects in.
+    set_committed_value(round_, "questionnaire_version", version)
 
 
 def get_or_create_response(round_: DialogueRound, organisation: Organisation) -> Response:
@@ -188,7 +194,11 @@ def progress(version: QuestionnaireVersion, values: Mapping[str, Any]) -> Progre
 
 
 def _refresh_progress(response: Response, answers: Mapping[str, Answer]) -> Progress:
-    result = progress(version_of(response), answer_values(answers))
+    return _refresh_progress_values(response, answer_values(answers))
+
+
+def _refresh_progress_values(response: Response, values: Mapping[str, Any]) -> Progress:
+    result = progress(version_of(response), values)
     response.required_answered = result.required_answered
     response.required_shown = result.required_shown
     return result
@@ -254,8 +264,13 @@ class SaveResult:
 
 
 def save_section(response: Response, section: Section, inputs: Mapping[str, AnswerInput],
-                 based_on_version: int, user: User, *, ip: str | None = None) -> SaveResult:
-    """Save the answers of one section page, refusing a stale version (Conflict) or a closed round."""
+                 based_on_version: int, user: User, *, ip: str | None = None,
+                 stored: Mapping[str, Answer] | None = None) -> SaveResult:
+    """Save the answers of one section page, refusing a stale version (Conflict) or a closed round.
+
+    `stored` may pass the answers the caller already loaded: the version check makes them the ones
+    this save is based on, since any save in between moves the version on.
+    """
     ensure_editable(response)
     if based_on_version != response.version:
         raise Conflict(_("Someone else saved this response after you opened the page."))
@@ -264,7 +279,8 @@ def save_section(response: Response, section: Section, inputs: Mapping[str, Answ
     if unknown:
         raise DomainError(_("These answers belong to no question of this section: %(keys)s",
                             keys=", ".join(sorted(unknown))))
-    stored = load_answers(response)
+    if stored is None:
+        stored = load_answers(response)
     merged = answer_values(stored)
     for key, item in inputs.items():
         if item.value is None:
@@ -300,7 +316,14 @@ def save_section(response: Response, section: Section, inputs: Mapping[str, Answ
         )
         db.session.execute(statement)
     _forget_removed_evidence(response, questions, stored, inputs, visibility)
-    result = _refresh_progress(response, load_answers(response))
+    # The answers as they are now, without reading them back: hidden questions keep what they had.
+    after = answer_values(stored)
+    for key, item in shown.items():
+        if item.value is None:
+            after.pop(key, None)
+        else:
+            after[key] = item.value
+    result = _refresh_progress_values(response, after)
     response.updated_at = now
     response.updated_by = user
     db.session.flush()
@@ -369,7 +392,8 @@ def submit(response: Response, based_on_version: int, user: User, *, ip: str | N
         update(Response)
         .where(Response.id == response.id, Response.version == based_on_version,
                Response.status == ResponseStatus.DRAFT.value)
-        .values(status=ResponseStatus.SUBMITTED.value, submitted_at=now, updated_at=now, updated_by_id=user.id)
+        .values(status=ResponseStatus.SUBMITTED.value, submitted_at=now, updated_at=now, updated_by_id=user.id,
+                facts_version=based_on_version)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.expire(response)
@@ -388,6 +412,10 @@ def submit(response: Response, based_on_version: int, user: User, *, ip: str | N
     submission = Submission(response=response, number=number, response_version=based_on_version,
                             submitted_at=now, submitted_by=user, snapshot=snapshot)
     db.session.add(submission)
+    # What aggregation reads of this snapshot, stored now (same transaction) as plain indexed rows.
+    facts.store(response.round_id, response.id, version_of(response),
+                {key: facts.StoredAnswer(answer.value, answer.confidential, answer.quotable)
+                 for key, answer in answers.items()})
     response.required_answered = result.required_answered
     response.required_shown = result.required_shown
     _bump_data_version(response.round_id)
@@ -434,12 +462,13 @@ def reopen(response: Response, user: User, *, ip: str | None = None) -> Response
         update(Response)
         .where(Response.id == response.id, Response.status == ResponseStatus.SUBMITTED.value)
         .values(status=ResponseStatus.DRAFT.value, version=Response.version + 1, updated_at=utcnow(),
-                updated_by_id=user.id)
+                updated_by_id=user.id, facts_version=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.expire(response)
     if changed != 1:
         return response
+    facts.clear(response.id)
     _bump_data_version(response.round_id)
     audit.record("response.reopened", actor=user, organisation=response.organisation,
                  target=f"response:{response.id}", ip=ip, details={"round": response.round_id})

@@ -90,6 +90,7 @@ def _response(round_: DialogueRound) -> Response:
         # Commit only a new response: a commit expires the loaded questionnaire, which would then be
         # fetched again section by section.
         db.session.commit()
+        responses.use_frozen_version(round_)
     return response
 
 
@@ -133,14 +134,17 @@ class Page:
 
 
 def _page(round_: DialogueRound, response: Response, values: dict[str, Any] | None = None) -> Page:
+    # A commit or rollback since loading expired the round: point it at the shared version again, so
+    # the page's sections are the very objects the view already holds.
+    responses.use_frozen_version(round_)
     if values is None:
         values = responses.answer_values(responses.load_answers(response))
     return Page(round=round_, response=response, progress=responses.progress(round_.questionnaire_version, values),
                 language=_language(round_), read_only=_read_only_reason(response))
 
 
-def _neighbours(page: Page, section: Section) -> tuple[Section | None, Section | None]:
-    shown = [s.section for s in page.progress.sections if s.shown]
+def _neighbours(progress: responses.Progress, section: Section) -> tuple[Section | None, Section | None]:
+    shown = [s.section for s in progress.sections if s.shown]
     if section not in shown:
         return None, None
     index = shown.index(section)
@@ -168,24 +172,31 @@ def _requested_rows(section: Section) -> dict[str, int]:
     return rows
 
 
-def _spec(page: Page, section: Section, values: dict[str, Any], rows: dict[str, int]) -> SectionFormSpec:
-    keys = [q.key for q in section.questions]
-    return build_section_form(section, language=page.language, values=values, rows=rows,
-                              evidence=responses.evidence_for(page.response, keys))
+def _section_evidence(response: Response, section: Section) -> dict[str, list[Evidence]]:
+    """The evidence files of the section's file questions (no query when it has none)."""
+    keys = [q.key for q in section.questions if q.type == "file"]
+    return responses.evidence_for(response, keys) if keys else {}
+
+
+def _spec(page: Page, section: Section, values: dict[str, Any], rows: dict[str, int],
+          evidence: dict[str, list[Evidence]]) -> SectionFormSpec:
+    return build_section_form(section, language=page.language, values=values, rows=rows, evidence=evidence)
 
 
 def _render_section(page: Page, section: Section, form: SectionFormBase, spec: SectionFormSpec, *,
-                    values: dict[str, Any], status: int = 200, notice: str | None = None) -> tuple[str, int]:
-    visibility = visible_parts(page.round.questionnaire_version.sections, values)
-    previous, following = _neighbours(page, section)
+                    values: dict[str, Any], stored: dict[str, Any], evidence: dict[str, list[Evidence]],
+                    status: int = 200, notice: str | None = None) -> tuple[str, int]:
+    """The section page; `values` are the answers shown (maybe as posted), `stored` the saved ones."""
+    visibility = page.progress.visibility  # the page's progress was computed from `values`
+    previous, following = _neighbours(page.progress, section)
     # Answers from other sections that this section's conditions read, for the live script.
     on_page = {q.key for q in section.questions}
     external = {key: values[key] for q in section.questions for key in condition_keys(q.show_if)
                 if key not in on_page and key in values and visibility.shows(key)}
-    evidence = _attached(page.response, on_page)
     return render_template(
         "answering/section.html", page=page, section=section, form=form, spec=spec, visibility=visibility,
-        previous=previous, following=following, external_answers=external, evidence=evidence, values=values,
+        previous=previous, following=following, external_answers=external, evidence=_listed(evidence, stored),
+        values=values,
         notice=notice, type_of=type_of, translate=_translate, anchor=_anchor, answers=values,
         Table=Table, File=File, comment_field_name=comment_field_name,
         confidential_field_name=confidential_field_name, quotable_field_name=quotable_field_name,
@@ -193,11 +204,15 @@ def _render_section(page: Page, section: Section, form: SectionFormBase, spec: S
     ), status
 
 
-def _attached(response: Response, keys: set[str] | None = None) -> dict[str, list[Evidence]]:
+def _listed(evidence: dict[str, list[Evidence]], stored: dict[str, Any]) -> dict[str, list[Evidence]]:
     """Evidence listed in the stored answers (a file kept only for an earlier submission is not)."""
-    stored = responses.answer_values(responses.load_answers(response))
     return {key: [e for e in files if isinstance(stored.get(key), list) and e.id in stored[key]]
-            for key, files in responses.evidence_for(response, keys).items()}
+            for key, files in evidence.items()}
+
+
+def _attached(response: Response, stored: dict[str, Any]) -> dict[str, list[Evidence]]:
+    """Every evidence file listed in the stored answers."""
+    return _listed(responses.evidence_for(response), stored)
 
 
 def _is_group(field: Any) -> bool:
@@ -237,12 +252,14 @@ def section(round_id: int, section_key: str):
     answers = responses.load_answers(response)
     values = responses.answer_values(answers)
     page = _page(round_, response, values)
-    spec = _spec(page, section, values, _requested_rows(section))
+    evidence = _section_evidence(response, section)
+    spec = _spec(page, section, values, _requested_rows(section), evidence)
     form = spec.form_class(formdata=None, data=form_data(section, answers, response.version))
     notice = None
     if section.key not in page.progress.visibility.sections:
         notice = _("This section does not apply given your answers so far; nothing here needs answering.")
-    return _render_section(page, section, form, spec, values=values, notice=notice)
+    return _render_section(page, section, form, spec, values=values, stored=values, evidence=evidence,
+                           notice=notice)
 
 
 def _posted_rows(section: Section, formdata: MultiDict) -> tuple[dict[str, int], str | None, tuple[str, int] | None]:
@@ -287,10 +304,12 @@ def _save(round_: DialogueRound, response: Response, section: Section, posted: M
     if remove_row:
         posted = _without_row(section, posted, *remove_row)
     formdata = CombinedMultiDict([files, posted]) if files else posted
+    round_id = round_.id
     stored = responses.load_answers(response)
     stored_values = responses.answer_values(stored)
     page = _page(round_, response, stored_values)
-    spec = _spec(page, section, stored_values, rows)
+    evidence = _section_evidence(response, section)
+    spec = _spec(page, section, stored_values, rows, evidence)
     meta = {"csrf": False} if from_pending else {}
     form = spec.form_class(formdata=formdata, meta=meta)
     valid = form.validate()
@@ -319,12 +338,15 @@ def _save(round_: DialogueRound, response: Response, section: Section, posted: M
     def again(status: int, notice: str | None = None):
         # Re-show what the user posted, with the table rows they asked for.
         page_now = _page(round_, response, merged)
-        spec_now = _spec(page_now, section, merged, rows)
+        evidence_now = _section_evidence(response, section)  # new uploads may have been kept
+        spec_now = _spec(page_now, section, merged, rows, evidence_now)
         form_now = spec_now.form_class(formdata=formdata)  # with a fresh CSRF token for the next click
         for field in form:
             if field.errors and field.name in form_now:
                 form_now[field.name].errors = list(field.errors)
-        return _render_section(page_now, section, form_now, spec_now, values=merged, status=status, notice=notice)
+        return _render_section(page_now, section, form_now, spec_now, values=merged,
+                               stored=responses.answer_values(responses.load_answers(response)),
+                               evidence=evidence_now, status=status, notice=notice)
 
     if not valid:
         message = _("Some answers need correcting. Nothing was saved yet.")
@@ -363,14 +385,15 @@ def _save(round_: DialogueRound, response: Response, section: Section, posted: M
 
     try:
         try:
-            responses.save_section(response, section, inputs, form.based_on_version.data, current_user,
-                                   ip=client_ip())
+            saved = responses.save_section(response, section, inputs, form.based_on_version.data, current_user,
+                                           ip=client_ip(), stored=stored)
         except Conflict:
             # A stale version is no conflict when nobody else changed this section's answers.
             stored = responses.load_answers(response)
             if not form.section_digest.data or form.section_digest.data != section_digest(section, stored):
                 raise
-            responses.save_section(response, section, inputs, response.version, current_user, ip=client_ip())
+            saved = responses.save_section(response, section, inputs, response.version, current_user,
+                                           ip=client_ip(), stored=stored)
     except Conflict as exc:
         db.session.commit()  # keeps newly uploaded evidence
         return _conflict(round_, response, section, posted, inputs, new_evidence, str(exc))
@@ -387,7 +410,7 @@ def _save(round_: DialogueRound, response: Response, section: Section, posted: M
     db.session.commit()
     flash(_("Your answers are saved.") if not from_pending else
           _("You were logged out while answering. The answers you had sent are now saved."), "success")
-    return redirect(_after_save(round_, response, section, posted, rows, add_row, remove_row))
+    return redirect(_after_save(round_id, saved.progress, section, posted, rows, add_row, remove_row))
 
 
 def question_value_present(item: AnswerInput) -> bool:
@@ -422,20 +445,24 @@ def _differences(section: Section, inputs: dict[str, AnswerInput], stored: dict[
     return result
 
 
-def _after_save(round_: DialogueRound, response: Response, section: Section, posted: MultiDict,
+def _after_save(round_id: int, progress: responses.Progress, section: Section, posted: MultiDict,
                 rows: dict[str, int], add_row: str | None, remove_row: tuple[str, int] | None) -> str:
-    page = _page(round_, response)
-    previous, following = _neighbours(page, section)
+    """Where a save goes next, from the progress the save computed (nothing is read again)."""
+    previous, following = _neighbours(progress, section)
     action = posted.get("action", "save")
     if add_row or remove_row:
         args = {f"rows-{key}": count for key, count in rows.items()}
         anchor = f"question-{add_row or remove_row[0]}"  # type: ignore[index]
-        return url_for("answering.section", round_id=round_.id, section_key=section.key, _anchor=anchor, **args)
+        return url_for("answering.section", round_id=round_id, section_key=section.key, _anchor=anchor, **args)
+
+    def section_url(target: Section) -> str:
+        return url_for("answering.section", round_id=round_id, section_key=target.key)
+
     if action == "next":
-        return page.section_url(following) if following else url_for("answering.review", round_id=round_.id)
+        return section_url(following) if following else url_for("answering.review", round_id=round_id)
     if action == "previous":
-        return page.section_url(previous) if previous else url_for("answering.overview", round_id=round_.id)
-    return url_for("answering.section", round_id=round_.id, section_key=section.key)
+        return section_url(previous) if previous else url_for("answering.overview", round_id=round_id)
+    return url_for("answering.section", round_id=round_id, section_key=section.key)
 
 
 def _conflict(round_: DialogueRound, response: Response, section: Section, posted: MultiDict,
@@ -447,7 +474,7 @@ def _conflict(round_: DialogueRound, response: Response, section: Section, poste
     visibility = visible_parts(round_.questionnaire_version.sections, {**values, **{
         k: v.value for k, v in inputs.items() if v.value is not None}})
     differing = _differences(section, inputs, stored, visibility)
-    spec = _spec(page, section, values, {})
+    spec = _spec(page, section, values, {}, _section_evidence(response, section))
     form = spec.form_class(formdata=None, data={
         "based_on_version": response.version, "section_digest": section_digest(section, stored), **{
         resolve_field_name(q): "mine" for q in section.questions}})
@@ -545,9 +572,11 @@ def csrf_failed(error: CSRFError):
         values = responses.answer_values(stored)
         page = _page(round_, response, values)
         rows, _add, _remove = _posted_rows(section, request.form)
-        spec = _spec(page, section, values, rows)
+        evidence = _section_evidence(response, section)
+        spec = _spec(page, section, values, rows, evidence)
         form = spec.form_class(formdata=request.form)
-        return _render_section(page, section, form, spec, values=values, status=400, notice=_(
+        return _render_section(page, section, form, spec, values=values, stored=values, evidence=evidence,
+                               status=400, notice=_(
             "This page was open so long that its security token expired, so your answers were NOT saved yet. "
             "They are shown below as you entered them: press Save again to keep them. "
             "Files you attached must be attached again."))
@@ -577,10 +606,12 @@ def too_large(error: HTTPException):
     answers = responses.load_answers(response)
     values = responses.answer_values(answers)
     page = _page(round_, response, values)
-    spec = _spec(page, section, values, {})
+    evidence = _section_evidence(response, section)
+    spec = _spec(page, section, values, {}, evidence)
     form = spec.form_class(formdata=None, data=form_data(section, answers, response.version))
     limit = round(current_app.config.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024) / 1024 / 1024, 1)
-    return _render_section(page, section, form, spec, values=values, status=413, notice=_(
+    return _render_section(page, section, form, spec, values=values, stored=values, evidence=evidence,
+                           status=413, notice=_(
         "What you sent was larger than the platform accepts, so nothing was saved. Files may be at most "
         "%(mb)s MB each: attach a smaller file, and enter your other answers again if you changed any.", mb=limit))
 
@@ -599,7 +630,7 @@ def review(round_id: int):
     page = _page(round_, response, answers)
     form = ConfirmForm(formdata=None, data={"based_on_version": response.version})
     return render_template("answering/review.html", page=page, form=form, translate=_translate, anchor=_anchor,
-                           answers=answers, evidence=_attached(response), type_of=type_of)
+                           answers=answers, evidence=_attached(response, answers), type_of=type_of)
 
 
 @bp.route("/submit", methods=["POST"])
