@@ -97,6 +97,8 @@ def from_environment(instance_path: str, generate_secret: bool = True) -> dict[s
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "ACCOUNT_ACTIVATION_MAX_AGE": _int("ACCOUNT_ACTIVATION_MAX_AGE", 14 * 24 * 3600),
         "DEFAULT_TIMEZONE": env("DEFAULT_TIMEZONE", "Europe/Brussels"),
+        # Quotes printed per question in a dialogue summary PDF (the rest are online and in the export).
+        "SUMMARY_QUOTES_PER_QUESTION": _int("SUMMARY_QUOTES_PER_QUESTION", 5),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": env("DEFAULT_TIMEZONE", "Europe/Brussels"),
         "LANGUAGES": UI_LANGUAGES,

@@ -8,6 +8,7 @@ never served again; it is deleted when the new one is written.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import tempfile
@@ -19,7 +20,8 @@ from flask import current_app
 from questionnaire.models import DialogueRound
 
 # Bump when templates/pdf or the figures they show change, so older files are not served.
-LAYOUT_VERSION = 1
+# 2: a bounded selection of quotes per question, bars drawn in the tables, fixed table layout.
+LAYOUT_VERSION = 2
 
 
 def cache_dir() -> Path:
@@ -31,8 +33,9 @@ def cache_dir() -> Path:
 
 def _fingerprint(round_: DialogueRound) -> str:
     owners = ",".join(sorted(str(owner.organisation_id) for owner in round_.owners))
+    quotes = str(current_app.config.get("SUMMARY_QUOTES_PER_QUESTION", ""))
     parts = [str(LAYOUT_VERSION), round_.title, round_.description or "", round_.opens_at.isoformat(),
-             round_.closes_at.isoformat(), str(round_.k), owners, ",".join(round_.languages or [])]
+             round_.closes_at.isoformat(), str(round_.k), owners, ",".join(round_.languages or []), quotes]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
 
@@ -47,7 +50,12 @@ def _prefix(round_: DialogueRound, audience: str, language: str) -> str:
 
 def cached_summary(round_: DialogueRound, audience: str, language: str,
                    build: Callable[[], bytes]) -> tuple[bytes, bool]:
-    """The cached summary if it is current, else `build()` stored; returns (bytes, served_from_cache)."""
+    """The cached summary if it is current, else `build()` stored; returns (bytes, served_from_cache).
+
+    One build at a time per round, audience and language (a lock file shared by every worker process):
+    a download that arrives while the summary is being built waits for it and reads the file, rather
+    than building the same document again on the other worker.
+    """
     directory = cache_dir()
     name = summary_key(round_, audience, language)
     path = directory / name
@@ -55,6 +63,23 @@ def cached_summary(round_: DialogueRound, audience: str, language: str,
         return path.read_bytes(), True
     except FileNotFoundError:
         pass
+    lock_path = directory / f".lock-{_prefix(round_, audience, language)}"
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            try:
+                return path.read_bytes(), True
+            except FileNotFoundError:
+                pass
+            return _build_and_keep(round_, audience, language, directory, name, build), False
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _build_and_keep(round_: DialogueRound, audience: str, language: str, directory: Path, name: str,
+                    build: Callable[[], bytes]) -> bytes:
+    """Build a summary and keep it under `name`, deleting the stale versions."""
+    path = directory / name
     data = build()
     # Written to a temporary file and renamed: a reader never sees half a PDF.
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pdf")
@@ -64,7 +89,7 @@ def cached_summary(round_: DialogueRound, audience: str, language: str,
     for stale in directory.glob(_prefix(round_, audience, language) + "*.pdf"):
         if stale.name != name:
             stale.unlink(missing_ok=True)
-    return data, False
+    return data
 
 
 def forget_round(round_id: int) -> None:

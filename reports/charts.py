@@ -119,8 +119,8 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> Mar
     return Markup("".join(parts))  # noqa: S704 - every text in it went through escape()
 
 
-def _table(caption: str, head: str, rows: list[str]) -> Markup:
-    html = (f'<table class="figures"><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>'
+def _table(caption: str, head: str, rows: list[str], css_class: str = "figures") -> Markup:
+    html = (f'<table class="{css_class}"><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>')
     return Markup(html)  # noqa: S704 - head and rows are built from escaped texts
 
@@ -160,24 +160,46 @@ def bar_chart(bars: Sequence[Bar], *, title: str, k: int, show_shares: bool = Tr
     return _svg(WIDTH, int(height), title, "; ".join(described), body)
 
 
+def _bar_length(bar: Bar, largest: int) -> float:
+    """A bar's length in percent of its column: its share where known, else its count against the largest."""
+    if bar.count is None:
+        return 0.0
+    if bar.share is not None:
+        return 100 * min(max(bar.share, 0.0), 1.0)
+    return 100 * bar.count / largest
+
+
 def bar_table(bars: Sequence[Bar], *, caption: str, k: int, label_heading: str | None = None,
-              show_shares: bool = True) -> Markup:
-    """The numbers of a bar chart as an HTML table."""
+              show_shares: bool = True, with_bars: bool = False) -> Markup:
+    """The numbers of a bar chart as an HTML table; `with_bars` adds a column drawing each count as a bar.
+
+    The PDF summary prints this table with bars instead of an SVG chart beside a table: the same
+    figures once, text that a screen reader and a copy-paste get, and far cheaper to lay out.
+    """
     heading = label_heading or _("Answer")
+    largest = max([bar.count for bar in bars if bar.count is not None] or [0]) or 1
     rows = []
     for bar in bars:
         if bar.count is None:
             count, share = bar.note or fewer_than(k), ""
         else:
             count, share = str(bar.count), percent(bar.share) if bar.share is not None else ""
-        cells = f'<th scope="row">{escape(bar.label)}</th><td class="num">{escape(count)}</td>'
+        cells = f'<th scope="row">{escape(bar.label)}</th>'
+        if with_bars:
+            length = _bar_length(bar, largest)
+            drawn = f'<span class="bar" style="width: {length:.1f}%"></span>' if length > 0 else ""
+            cells += f'<td class="bar">{drawn}</td>'
+        cells += f'<td class="num">{escape(count)}</td>'
         if show_shares:
             cells += f'<td class="num">{escape(share)}</td>'
         rows.append(f"<tr>{cells}</tr>")
-    head = f'<th scope="col">{escape(heading)}</th><th scope="col" class="num">{escape(_("Suppliers"))}</th>'
+    head = f'<th scope="col">{escape(heading)}</th>'
+    if with_bars:
+        head += '<td class="bar"></td>'
+    head += f'<th scope="col" class="num">{escape(_("Suppliers"))}</th>'
     if show_shares:
         head += f'<th scope="col" class="num">{escape(_("Share"))}</th>'
-    return _table(caption, head, rows)
+    return _table(caption, head, rows, css_class="figures bars" if with_bars else "figures")
 
 
 def box_plot(rows: Sequence[BoxRow], *, title: str, low: float = 0, high: float = 100,

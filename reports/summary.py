@@ -7,18 +7,20 @@ chart and a table per question, quotes, and a note on method.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flask_babel import force_locale
+from flask import current_app
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from questionnaire.models import DialogueRound, Response
 from questionnaire.question_types import translate
 from reports import charts
-from reports.aggregation import aggregate_round
+from reports.aggregation import Quote, aggregate_round
 from reports.disclosure import (
     Audience,
     Cell,
@@ -35,6 +37,38 @@ from reports.pdf import StaticFilesOnly, render_template_pdf
 CHOICE_TYPES = frozenset({"yes_no", "single_choice", "multiple_choice", "scale"})
 # How many sections and questions the key findings name at each end.
 FINDINGS = 3
+# Quotes per question when the app sets none (config SUMMARY_QUOTES_PER_QUESTION).
+QUOTES_PER_QUESTION = 5
+# A quote longer than this is cut at a word boundary and marked " […]": a summary is read at a meeting.
+QUOTE_CHARACTERS = 700
+
+
+def quotes_per_question() -> int:
+    """How many quotes a summary prints per question (at least 1)."""
+    return max(1, int(current_app.config.get("SUMMARY_QUOTES_PER_QUESTION", QUOTES_PER_QUESTION)))
+
+
+def quote_order(round_id: int, question_key: str, text: str) -> str:
+    """A quote's place in the printed selection: a hash of its text, so no supplier is favoured.
+
+    Neither the supplier's name nor its id takes part (participants' quotes carry neither), and the
+    same quotes come out in every edition and language and on every build.
+    """
+    return hashlib.sha256(f"{round_id}\x1f{question_key}\x1f{text}".encode()).hexdigest()
+
+
+def shorten(text: str, limit: int = QUOTE_CHARACTERS) -> str:
+    """A quote cut at a word boundary when it is longer than `limit` characters."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(None, 1)[0] if " " in text[:limit] else text[:limit]
+    return f"{cut.rstrip()} […]"
+
+
+def select_quotes(quotes: Sequence[Quote], round_id: int, question_key: str, limit: int) -> list[Quote]:
+    """At most `limit` quotes, the first in the hash order of `quote_order`, printed in that order."""
+    ordered = sorted(quotes, key=lambda q: (quote_order(round_id, question_key, q.text), q.text))
+    return ordered[:limit]
 
 
 def audience_label(audience: Audience) -> str:
@@ -117,6 +151,9 @@ class PrintedResult:
     table: Markup | None = None
     stats: list[Stat] = field(default_factory=list)
     note: str = ""
+    # The quotes printed (a bounded selection) and what the reader is told about the others.
+    quotes: list[Quote] = field(default_factory=list)
+    more_quotes: str = ""
 
 
 @dataclass
@@ -153,8 +190,20 @@ def _cell_text(cell: Cell | None, k: int) -> str:
         "not shown")
 
 
-def printed_chapters(disclosed: DisclosedResults, language: str) -> list[PrintedChapter]:
-    """Every section and question of the disclosed results, with charts and tables."""
+def more_quotes_line(count: int, audience: Audience) -> str:
+    """The line under a question's quotes saying how many quotable answers are not printed."""
+    if count <= 0:
+        return ""
+    if audience.named:
+        return ngettext("%(num)d more quotable answer is in the online results and the export.",
+                        "%(num)d more quotable answers are in the online results and the export.", count)
+    return ngettext("%(num)d more quotable answer is not printed in this summary.",
+                    "%(num)d more quotable answers are not printed in this summary.", count)
+
+
+def printed_chapters(disclosed: DisclosedResults, language: str, *,
+                     quote_limit: int = QUOTES_PER_QUESTION) -> list[PrintedChapter]:
+    """Every section and question of the disclosed results, with charts, tables and a selection of quotes."""
     k = disclosed.k
     chapters = []
     number = 0
@@ -171,13 +220,17 @@ def printed_chapters(disclosed: DisclosedResults, language: str) -> list[Printed
                               "to show: no breakdown is shown.", k=k)
             elif question.type in CHOICE_TYPES and question.cells:
                 rows = bars(question, language)
-                item.chart = charts.bar_chart(rows, title=text, k=k)
+                # Bars drawn in the table (no SVG): one figure per question, cheap to lay out.
                 item.table = charts.bar_table(rows, caption=_("Suppliers per answer, question %(number)d",
-                                                              number=number), k=k)
+                                                              number=number), k=k, with_bars=True)
                 if question.type == "multiple_choice":
                     item.note = _("Several answers could be chosen: shares are of the suppliers who answered.")
             else:
                 item.stats = stats(question)
+            if question.quotes:
+                chosen = select_quotes(question.quotes, disclosed.round.id, question.key, quote_limit)
+                item.quotes = [replace(quote, text=shorten(quote.text)) for quote in chosen]
+                item.more_quotes = more_quotes_line(len(question.quotes) - len(chosen), disclosed.audience)
             printed.append(item)
         chapter = PrintedChapter(anchor=f"section-{s_index}", title=title, disclosed=section, questions=printed)
         if section.result.is_scored:
@@ -220,7 +273,7 @@ def summary_pdf(round_: DialogueRound, audience: Audience | str, language: str, 
     language = pick_language(language, round_.languages or version.languages)
     disclosed = results_for(round_, audience)
     with force_locale(language):
-        chapters = printed_chapters(disclosed, language)
+        chapters = printed_chapters(disclosed, language, quote_limit=quotes_per_question())
         overview_rows = [charts.BoxRow(c.title, c.disclosed.distribution,
                                        note=_("fewer than %(k)d suppliers scored", k=disclosed.k))
                          for c in chapters if c.disclosed.result.is_scored]
@@ -244,7 +297,8 @@ def summary_pdf(round_: DialogueRound, audience: Audience | str, language: str, 
             overview_chart=charts.box_plot(overview_rows, title=_("Maturity by section")) if overview_rows else None,
             overview_table=charts.distribution_table(overview_rows, caption=_("Maturity 0-100 by section"))
             if overview_rows else None,
-            generated=_datetime(_now(), language), cell_text=_cell_text, named=audience.named)
+            generated=_datetime(_now(), language), cell_text=_cell_text, named=audience.named,
+            quote_limit=quotes_per_question())
 
 
 def _now() -> Any:

@@ -237,17 +237,20 @@ def test_the_participants_summary_shows_the_expected_figures_and_suppresses_smal
     assert "no figure in this summary describes fewer than 3 suppliers" in text
 
 
-def test_the_participants_summary_draws_a_chart_per_choice_question(known):
+def test_the_participants_summary_draws_bars_in_the_table_of_each_choice_question(known):
     from reports.disclosure import results_for
     from reports.summary import printed_chapters
 
     disclosed = results_for(known.round, "participants")
     chapters = printed_chapters(disclosed, "en")
-    charts = {item.disclosed.key: item.chart for chapter in chapters for item in chapter.questions}
+    tables = {item.disclosed.key: item.table for chapter in chapters for item in chapter.questions}
     for key in ("has_policy", "maturity", "audit_frequency", "risk_areas"):
-        assert charts[key] is not None and 'role="img"' in charts[key]
-    assert charts["remarks"] is None
-    assert "fewer than 3" in charts["risk_areas"]
+        assert tables[key] is not None and 'class="figures bars"' in tables[key]
+        assert '<span class="bar" style="width: ' in tables[key]
+    assert tables["remarks"] is None
+    # A suppressed row reads "fewer than 3" and has no bar.
+    row = next(r for r in str(tables["risk_areas"]).split("<tr>") if "fewer than 3" in r)
+    assert 'class="bar" style' not in row
 
 
 def test_the_buyers_summary_names_suppliers_and_leaves_confidential_answers_out(known):
@@ -340,9 +343,7 @@ def test_markup_in_option_labels_and_quotes_prints_as_text_in_the_summary(app, m
     text = pdf_text(summary_pdf(known.round, "participants", "en", fetcher=fetcher)).replace(
         "example/ pixel", "example/pixel")
     assert fetcher.requested == ["static:css/pdf.css"]
-    # The chart wraps long labels on two lines and cuts the rest.
-    assert '<img src="file:///etc/passwd"> and <img\u2026 3 (50%)' in text
-    assert f"{HOSTILE} 3 50%" in text  # the table's
+    assert f"{HOSTILE} 3 50%" in text  # the table with bars prints the label whole
     assert HOSTILE in text.split("In their own words")[1]  # the quote
 
 
