@@ -205,6 +205,7 @@ def populate(*, suppliers: int, questions: int, drafts: int = 0, seed: int = 202
     from questionnaire.extensions import db
     from questionnaire.models import (
         Answer,
+        AnswerFact,
         DialogueRound,
         Evidence,
         Invitation,
@@ -214,11 +215,13 @@ def populate(*, suppliers: int, questions: int, drafts: int = 0, seed: int = 202
         ResponseStatus,
         RoundOwner,
         RoundStatus,
+        SectionScore,
         Submission,
         User,
         utcnow,
     )
     from questionnaire.question_types import condition_holds
+    from questionnaire.services import facts
     from questionnaire.services.accounts import hash_password
     from questionnaire.services.questionnaires import import_document
 
@@ -249,6 +252,8 @@ def populate(*, suppliers: int, questions: int, drafts: int = 0, seed: int = 202
     round_id = round_.id
     sections = list(version.sections)
     all_questions = [q for s in sections for q in s.questions]
+    # The aggregation facts of each submitted response, by the code submit() stores them with.
+    version_facts = facts.VersionFacts(version)
     db.session.commit()
 
     connection = db.session.connection()
@@ -257,6 +262,8 @@ def populate(*, suppliers: int, questions: int, drafts: int = 0, seed: int = 202
              for table in TABLES}
     first_org, first_user = first["organisation"] + 1, first["user_account"] + 1
     orgs, users, invitations, responses, answers, evidence, submissions = [], [], [], [], [], [], []
+    answer_facts: list[dict[str, Any]] = []
+    section_scores: list[dict[str, Any]] = []
     emails: list[str] = []
     answer_id, evidence_id, submitted = first["answer"], first["evidence"], first["submission"]
     submissions_before = submitted
@@ -316,15 +323,21 @@ def populate(*, suppliers: int, questions: int, drafts: int = 0, seed: int = 202
                           "status": ResponseStatus.DRAFT if is_draft else ResponseStatus.SUBMITTED,
                           "version": 2, "required_answered": required_answered,
                           "required_shown": required_shown, "created_at": now, "updated_at": now,
-                          "updated_by_id": user_id, "submitted_at": None if is_draft else now})
+                          "updated_by_id": user_id, "submitted_at": None if is_draft else now,
+                          "facts_version": None if is_draft else 2})
         if not is_draft:
+            fact_rows, score_rows = facts.table_rows(round_id, response_id, version_facts.facts(
+                {key: facts.StoredAnswer(item["value"], item["confidential"], item["quotable"])
+                 for key, item in snapshot.items()}))
+            answer_facts.extend(fact_rows)
+            section_scores.extend(score_rows)
             submitted += 1
             submissions.append({"id": submitted, "response_id": response_id, "number": 1,
                                 "response_version": 2, "submitted_at": now, "submitted_by_id": user_id,
                                 "snapshot": snapshot})
     for model, rows in ((Organisation, orgs), (User, users), (Invitation, invitations),
                         (Response, responses), (Answer, answers), (Evidence, evidence),
-                        (Submission, submissions)):
+                        (Submission, submissions), (AnswerFact, answer_facts), (SectionScore, section_scores)):
         _bulk(connection, model.__table__, rows)
     if connection.dialect.name == "postgresql":
         # Explicit ids leave the sequences behind; later inserts (a Save, a log-in event) need them moved.

@@ -2,13 +2,15 @@
 (DESIGN.md section 4), per section maturity scores per supplier and their distribution, the
 response rate; optionally only the suppliers of one country.
 
-Counts are computed by SQL GROUP BY over the answer table, one query per kind of question type
-across all questions (never one query per question): the query count depends neither on the
-number of suppliers nor on the number of questions (about twenty in all). JSON values are read
-with json1 functions on SQLite and json operators on PostgreSQL (`_JsonSQL`); multiple-choice
-options and table rows and cells are expanded with json_each / json_array_elements in the query.
-Only what cannot be counted is loaded: the answers conditions depend on and the scored answers (to
-decide visibility and per-supplier maturity: small values, one query) and the quotable texts.
+What a submitted response contributes is stored when it is submitted, as plain indexed columns
+(`AnswerFact`, `SectionScore`: see `questionnaire.services.facts`): the questions it was shown, each
+answer's state, option value, number and normalised score, one row per selected option and per
+filled table cell, the quotable texts and its section scores. So the aggregation is one GROUP BY
+over those rows (an index-ordered scan: no JSON parsing, no sort), the quotes and the section
+scores, and the figures are added up in Python from the few thousand groups: no per-supplier work
+and a fixed number of queries, whatever the number of suppliers and questions. A submitted response
+without up-to-date stored facts (submitted before they existed) is worked out from its answers with
+the same code, in one more query.
 
 Maturity: a question's score (option scores, scale position) is divided by the highest score it
 can get (for multiple choice: the sum of the positive non-exclusive option scores, or an exclusive
@@ -20,21 +22,22 @@ Nothing here decides who may see what: `reports.disclosure` does that per audien
 
 from __future__ import annotations
 
-import json
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain, repeat
 from typing import Any
 
-from sqlalchemy import Float, String, and_, case, cast, func, literal_column, or_, over, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.sql.elements import ColumnElement
 
 from questionnaire.extensions import db
 from questionnaire.models import (
     Answer,
+    AnswerFact,
     DialogueRound,
     Invitation,
     Organisation,
@@ -43,15 +46,26 @@ from questionnaire.models import (
     Response,
     ResponseStatus,
     Section,
+    SectionScore,
 )
-from questionnaire.question_types import (
-    QUESTION_TYPES,
-    condition_keys,
-    is_na,
-    number_summary,
-    type_of,
-    visible_parts,
+from questionnaire.question_types import QUESTION_TYPES, number_summary, visible_parts
+from questionnaire.services.facts import (
+    ANSWERED,
+    KIND_ANSWER,
+    KIND_CELL,
+    KIND_OPTION,
+    KIND_QUOTE,
+    MASK_LIMIT,
+    NOT_APPLICABLE,
+    StoredAnswer,
+    VersionFacts,
+    is_scored_question,
+    section_score,
 )
+
+# Scoring lives with the facts (the submit hook needs it); these names stay importable from here.
+from questionnaire.services.facts import max_score as max_score
+from questionnaire.services.facts import normalised_score as normalised_score
 from questionnaire.services.questionnaires import version_load_options
 
 # Types whose answer is one value among a known few: counted per value.
@@ -244,169 +258,6 @@ class SupplierAnswers:
     scores: dict[str, float | None]
 
 
-# --- scoring ------------------------------------------------------------------------------------
-
-
-def is_scored_question(question: Question) -> bool:
-    """Scales always score; choice questions score when at least one option has a score."""
-    if question.type == "scale":
-        return True
-    if question.type in ("single_choice", "multiple_choice"):
-        return any("score" in option for option in question.config.get("options") or [])
-    return False
-
-
-def max_score(question: Question) -> float | None:
-    """The highest score an answer to the question can get (None when not scored or not positive)."""
-    if question.type == "scale":
-        return 1.0
-    options = question.config.get("options") or []
-    scores = [float(o["score"]) for o in options if "score" in o]
-    if not scores:
-        return None
-    if question.type == "single_choice":
-        best = max(scores)
-    else:
-        # Several options add up; an exclusive option ("none of these") stands alone.
-        combinable = sum(max(float(o.get("score", 0)), 0.0) for o in options if not o.get("exclusive"))
-        alone = [float(o["score"]) for o in options if o.get("exclusive") and "score" in o]
-        best = max([combinable, *alone])
-    return best if best > 0 else None
-
-
-def normalised_score(question: Question, value: Any) -> float | None:
-    """The answer's score divided by the question's maximum, clamped to 0..1; None when unscored."""
-    if value is None or is_na(value) or not is_scored_question(question):
-        return None
-    raw = type_of(question).score(value, question)
-    best = max_score(question)
-    if raw is None or best is None:
-        return None
-    return min(max(raw / best, 0.0), 1.0)
-
-
-def _hashable(value: Any) -> Any:
-    """A stored JSON value as a dictionary key (strings and numbers as they are, lists as tuples)."""
-    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
-        return (type(value), tuple(value))
-    if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True, default=str)
-    # bool and int compare equal in Python, JSON true and 1 do not.
-    return (type(value), value)
-
-
-class _ScoreMemo:
-    """Normalised scores per question and value, each worked out once (many suppliers give the same answer)."""
-
-    def __init__(self) -> None:
-        self.cache: dict[tuple[int, Any], float | None] = {}
-
-    def __call__(self, question: Question, value: Any) -> float | None:
-        """The normalised score of a value."""
-        if value is None:
-            return None
-        key = (id(question), _hashable(value))
-        if key not in self.cache:
-            self.cache[key] = normalised_score(question, value)
-        return self.cache[key]
-
-
-def section_score(questions: Sequence[Question], values: Mapping[str, Any],
-                  visible: Iterable[str] | None = None,
-                  scorer: Any = normalised_score) -> float | None:
-    """Maturity 0-100: the weighted mean of normalised scores over the visible, scored, answered questions."""
-    shown = visible if isinstance(visible, (set, frozenset)) or visible is None else set(visible)
-    total = weights = 0.0
-    for question in questions:
-        if shown is not None and question.key not in shown:
-            continue
-        score = scorer(question, values.get(question.key))
-        if score is None or question.weight <= 0:
-            continue
-        total += question.weight * score
-        weights += question.weight
-    return 100 * total / weights if weights else None
-
-
-# --- JSON in SQL, per dialect ---------------------------------------------------------------------
-
-
-class _JsonSQL:
-    """The few JSON expressions the counts need, for SQLite (json1) and PostgreSQL (json)."""
-
-    def __init__(self, dialect: str) -> None:
-        self.postgres = dialect == "postgresql"
-        self.string = "string" if self.postgres else "text"
-        self.numbers = ("number",) if self.postgres else ("integer", "real")
-
-    def kind(self, value: Any) -> ColumnElement[Any]:
-        """The JSON type name of a value (NULL for SQL NULL)."""
-        return func.json_typeof(value) if self.postgres else func.json_type(value)
-
-    def scalar(self, value: Any) -> ColumnElement[Any]:
-        """A top-level scalar as SQL text (PostgreSQL) or its natural SQL type (SQLite)."""
-        if self.postgres:
-            return value.op("#>>")(literal_column("'{}'"))
-        return func.json_extract(value, "$")
-
-    def number(self, value: Any) -> ColumnElement[float]:
-        """A top-level JSON number as a float."""
-        return cast(self.scalar(value), Float)
-
-    def is_na(self, value: Any) -> ColumnElement[bool]:
-        """The not-applicable marker {"na": true, ...}; no type stores an object as its own value."""
-        if self.postgres:
-            return and_(self.kind(value) == "object", value.op("->>")("na") == "true")
-        return and_(self.kind(value) == "object", func.json_extract(value, "$.na") == 1)
-
-    def is_answered(self, value: Any) -> ColumnElement[bool]:
-        """A real answer: not N/A, not null, not an empty string or list (the stored forms of blank)."""
-        kind = self.kind(value)
-        return and_(
-            value.is_not(None),
-            kind.not_in(("null", "object")),
-            or_(kind != self.string, self.scalar(value) != ""),
-            or_(kind != "array", func.json_array_length(value) > 0),
-        )
-
-    def empty(self, kind: str) -> Any:
-        """An empty JSON array or object literal, standing in for a value of the wrong shape."""
-        text = "[]" if kind == "array" else "{}"
-        return literal_column(f"'{text}'::json" if self.postgres else f"'{text}'")
-
-    def table_cells(self, value: Any) -> tuple[Any, Any]:
-        """(rows, cells): a table answer's row objects, then each row's cells as `key` and `value` columns."""
-        array = case((self.kind(value) == "array", value), else_=self.empty("array"))
-        if self.postgres:
-            rows = func.json_array_elements(array).table_valued("value", name="table_row")
-        else:
-            rows = func.json_each(array).table_valued("value", name="table_row")
-        row = case((self.kind(rows.c.value) == "object", rows.c.value), else_=self.empty("object"))
-        columns = ("key", "value") if self.postgres else ("key", "value", "type")
-        cells = func.json_each(row).table_valued(*columns, name="table_cell")
-        return rows, cells
-
-    def cell_kind(self, cells: Any) -> ColumnElement[Any]:
-        """The JSON type name of a table cell."""
-        return func.json_typeof(cells.c.value) if self.postgres else cells.c.type
-
-    def cell_text(self, cells: Any) -> ColumnElement[Any]:
-        """A table cell as SQL text."""
-        if self.postgres:
-            return cells.c.value.op("#>>")(literal_column("'{}'"))
-        return cast(cells.c.value, String)
-
-    def cell_number(self, cells: Any) -> ColumnElement[float]:
-        """A numeric table cell as a float."""
-        return cast(self.cell_text(cells), Float) if self.postgres else cast(cells.c.value, Float)
-
-    def elements(self, value: Any) -> Any:
-        """The elements of a JSON array of strings, as a table with a `value` column."""
-        if self.postgres:
-            return func.json_array_elements_text(value).table_valued("value")
-        return func.json_each(value).table_valued("value")
-
-
 # --- the aggregation ----------------------------------------------------------------------------
 
 
@@ -421,36 +272,37 @@ def load_version(round_: DialogueRound) -> QuestionnaireVersion:
     return version
 
 
-def _conditional_keys(version: QuestionnaireVersion) -> tuple[set[str], set[str]]:
-    """(keys conditions depend on, keys of questions that may be hidden)."""
-    sources: set[str] = set()
-    conditional: set[str] = set()
-    for section in version.sections:
-        sources |= condition_keys(section.show_if)
-        for question in section.questions:
-            sources |= condition_keys(question.show_if)
-            if section.show_if or question.show_if:
-                conditional.add(question.key)
-    return sources, conditional
-
-
-def _suppliers(round_: DialogueRound, country: str | None) -> tuple[list[SupplierRow], int]:
-    """The suppliers with a submitted response (by name) and how many responses were started."""
+def _suppliers(round_: DialogueRound, country: str | None) -> tuple[list[SupplierRow], int, list[int], list[int]]:
+    """The suppliers with a submitted response (by name), how many responses were started, and the
+    responses whose stored facts must not be read: (submitted ones without up-to-date facts, others with facts).
+    """
     query = (
         select(Response.id, Response.status, Response.submitted_at, Organisation.id, Organisation.name,
-               Organisation.country)
+               Organisation.country, Response.version, Response.facts_version)
         .join(Organisation, Organisation.id == Response.organisation_id)
         .where(Response.round_id == round_.id)
     )
     if country:
         query = query.where(Organisation.country == country)
-    rows = db.session.execute(query).all()
-    submitted = [
-        SupplierRow(response_id=rid, organisation_id=oid, name=name, country=ctry, submitted_at=at)
-        for rid, status, at, oid, name, ctry in rows if status == ResponseStatus.SUBMITTED
-    ]
+    rows = _plain_rows(query)
+    submitted: list[SupplierRow] = []
+    stale: list[int] = []
+    dropped: list[int] = []
+    for rid, status, at, oid, name, ctry, version, facts_version in rows:
+        if status == ResponseStatus.SUBMITTED:
+            submitted.append(SupplierRow(response_id=rid, organisation_id=oid, name=name, country=ctry,
+                                         submitted_at=at))
+            if facts_version != version:
+                stale.append(rid)
+        elif facts_version is not None:
+            dropped.append(rid)
     submitted.sort(key=lambda s: (s.name.casefold(), s.response_id))
-    return submitted, len(rows)
+    return submitted, len(rows), stale, dropped
+
+
+def _plain_rows(query: Any) -> Sequence[Any]:
+    """A column query's rows through the session's connection: thousands of rows skip the ORM's row handling."""
+    return db.session.connection().execute(query).all()
 
 
 def _invitations(round_: DialogueRound, country: str | None) -> tuple[int, list[str]]:
@@ -467,46 +319,187 @@ def _invitations(round_: DialogueRound, country: str | None) -> tuple[int, list[
     return invited, sorted(per_country)
 
 
-class _Scope:
-    """The answers that count: submitted responses of the round (and country), visible questions only."""
+class _FactScope:
+    """The stored facts that count: the round's (and country's) submitted responses with up-to-date facts."""
 
-    def __init__(self, round_: DialogueRound, country: str | None, hidden_ids: Sequence[int] = (),
-                 include_confidential: bool = True) -> None:
+    def __init__(self, round_: DialogueRound, country: str | None, excluded: Sequence[int],
+                 include_confidential: bool) -> None:
         self.round = round_
         self.country = country
-        self.hidden_ids = sorted(hidden_ids)
+        self.excluded = sorted(excluded)
         self.include_confidential = include_confidential
-        self.json = _JsonSQL(db.session.get_bind().dialect.name)
 
-    def where(self, query: Any, keys: Iterable[str]) -> Any:
-        """Restrict a query over Answer to the scope and some question keys."""
-        query = query.join(Response, Response.id == Answer.response_id).where(
-            Response.round_id == self.round.id,
-            Response.status == ResponseStatus.SUBMITTED,
-            Answer.question_key.in_(sorted(set(keys))),
-        )
-        if not self.include_confidential:
-            query = query.where(Answer.confidential.is_(False))
+    def where(self, query: Any, table: Any) -> Any:
+        """Restrict a query over AnswerFact or SectionScore to the scope."""
+        query = query.where(table.round_id == self.round.id)
         if self.country:
-            query = query.join(Organisation, Organisation.id == Response.organisation_id).where(
-                Organisation.country == self.country)
-        if self.hidden_ids:
-            # An answer to a question its supplier was not shown is ignored (DESIGN.md section 5).
-            query = query.where(Answer.id.not_in(self.hidden_ids))
+            in_country = (select(Response.id).join(Organisation, Organisation.id == Response.organisation_id)
+                          .where(Response.round_id == self.round.id, Organisation.country == self.country))
+            query = query.where(table.response_id.in_(in_country))
+        if self.excluded:
+            query = query.where(table.response_id.not_in(self.excluded))
         return query
 
+    def grouped(self) -> Any:
+        """Every fact row counted per distinct (kind, question, part, state, confidential, text, number, score).
 
-def _hidden_answer_ids(round_: DialogueRound, country: str | None, hidden: Mapping[str, set[int]]) -> list[int]:
-    """The ids of stored answers to questions their supplier was not shown (usually none; one query)."""
-    if not any(hidden.values()):
-        return []
-    scope = _Scope(round_, country)
-    rows = db.session.execute(scope.where(
-        select(Answer.id, Answer.response_id, Answer.question_key).select_from(Answer), hidden)).all()
-    return [answer_id for answer_id, rid, key in rows if rid in hidden.get(key, ())]
+        One GROUP BY over plain columns, read in the order of `ix_answer_fact_summary` (no sort).
+        """
+        columns = (AnswerFact.kind, AnswerFact.question_key, AnswerFact.part, AnswerFact.state,
+                   AnswerFact.confidential, AnswerFact.text, AnswerFact.number, AnswerFact.score)
+        query = self.where(select(*columns, func.sum(AnswerFact.weight))
+                           .where(AnswerFact.kind.in_((KIND_ANSWER, KIND_CELL, KIND_OPTION))), AnswerFact)
+        if not self.include_confidential:
+            query = query.where(AnswerFact.confidential.is_(False))
+        return query.group_by(*columns)
+
+    def quotes(self) -> Any:
+        """(question key, response id, text) of the quotable texts."""
+        return self.where(select(AnswerFact.question_key, AnswerFact.response_id, AnswerFact.quote)
+                          .where(AnswerFact.kind == KIND_QUOTE), AnswerFact)
+
+    def section_scores(self) -> Any:
+        """(section key, response id, score) of every stored section score."""
+        score = SectionScore.score if self.include_confidential else SectionScore.public_score
+        return self.where(select(SectionScore.section_key, SectionScore.response_id, score)
+                          .where(score.is_not(None)), SectionScore)
 
 
-def _median_from_counts(counts: Mapping[int, int]) -> float | None:
+class _Tally:
+    """Counts per question (and table column) added up from fact rows, each with how many times it occurs."""
+
+    def __init__(self, results: dict[str, QuestionResult]) -> None:
+        self.results = results
+        # Multiple choice stored as bit masks: question key -> option values by bit.
+        self.masks = {key: [o["value"] for o in result.question.config.get("options") or []]
+                      for key, result in results.items()
+                      if result.type == "multiple_choice"
+                      and len(result.question.config.get("options") or []) <= MASK_LIMIT}
+        # (question key, part) -> {text: count}, {number: count}; question key -> {score: count}.
+        self.texts: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.numbers: dict[tuple[str, str], dict[float, int]] = defaultdict(lambda: defaultdict(int))
+        self.scores: dict[str, dict[float, int]] = defaultdict(lambda: defaultdict(int))
+        self.cells: dict[tuple[str, str], int] = defaultdict(int)
+
+    def add(self, kind: str, key: str, part: str, state: str, confidential: bool, text: str | None,
+            number: float | None, score: float | None, n: int) -> None:
+        """Count one fact row `n` times."""
+        result = self.results.get(key)
+        if result is None:
+            return  # a fact of a question the version no longer has
+        if kind == KIND_ANSWER:
+            if state == ANSWERED:
+                result.answered += n
+            elif state == NOT_APPLICABLE:
+                result.not_applicable += n
+            else:
+                if score is not None:
+                    self.scores[key][score] += n
+                return
+            result.respondents += n
+            if confidential:
+                result.confidential += n
+            if score is not None:
+                self.scores[key][score] += n
+            if state != ANSWERED:
+                return
+            if number is not None and key in self.masks:
+                mask = int(number)
+                counts = self.texts[(key, "")]
+                for bit, option in enumerate(self.masks[key]):
+                    if mask >> bit & 1:
+                        counts[option] += n
+                return
+        elif kind == KIND_CELL:
+            self.cells[(key, part)] += n
+        elif kind != KIND_OPTION:
+            return
+        if text is not None:
+            self.texts[(key, part)][text] += n
+        if number is not None:
+            self.numbers[(key, part)][number] += n
+
+    def finish(self, result: QuestionResult) -> None:
+        """Fill in a question's summary, as its type summarises (DESIGN.md section 4), and its mean score."""
+        key = result.key
+        found = self.texts.get((key, ""), {})
+        kind = result.type
+        if kind == "scale":
+            low, high = result.question.config["scale"]["min"], result.question.config["scale"]["max"]
+            by_point: dict[int, int] = defaultdict(int)
+            for point, n in self.numbers.get((key, ""), {}).items():
+                by_point[int(point)] += n
+            distribution = {point: by_point.get(point, 0) for point in range(low, high + 1)}
+            total = sum(distribution.values())
+            mean = sum(p * n for p, n in distribution.items()) / total if total else None
+            result.summary = {"distribution": distribution, "mean": mean,
+                              "median": _median_from_counts(distribution)}
+        elif kind in ("yes_no", "single_choice", "multiple_choice"):
+            options = ["yes", "no"] if kind == "yes_no" else [o["value"] for o in
+                                                                result.question.config.get("options") or []]
+            option_counts = {option: found.get(option, 0) for option in options}
+            # Multiple choice: shares of respondents, adding up to more than 1 when suppliers tick several.
+            result.summary = {"counts": option_counts, "shares": _shares(option_counts, result.answered)}
+        elif kind in NUMBER_TYPES:
+            if self.numbers.get((key, "")):
+                result.summary = _number_stats(self.numbers[(key, "")])
+        elif kind == "date":
+            if result.answered:
+                result.summary = {"count": result.answered, "earliest": min(found, default=None),
+                                  "latest": max(found, default=None)}
+        elif kind == "table":
+            self._finish_table(result)
+        scores = self.scores.get(key)
+        if scores:
+            result.scored = sum(scores.values())
+            result.mean_score = math.fsum(
+                chain.from_iterable(repeat(100 * score, n) for score, n in scores.items())) / result.scored
+
+    def _finish_table(self, result: QuestionResult) -> None:
+        key = result.key
+        lengths = self.numbers.get((key, ""))
+        length = _number_stats(lengths) if lengths else number_summary([])
+        columns: dict[str, Any] = {}
+        for column in result.question.config.get("columns") or []:
+            part = (key, column["key"])
+            n = self.cells.get(part, 0)
+            texts = self.texts.get(part, {})
+            base: dict[str, Any] = {"answered": n, "not_applicable": 0}
+            if column["type"] in NUMBER_TYPES:
+                numbers = self.numbers.get(part)
+                base |= _number_stats(numbers) if numbers else number_summary([])
+            elif column["type"] in CELL_CHOICE_TYPES:
+                options = (["yes", "no"] if column["type"] == "yes_no"
+                           else [o["value"] for o in column.get("options", [])])
+                option_counts = {option: texts.get(option, 0) for option in options}
+                base |= {"counts": option_counts, "shares": _shares(option_counts, n)}
+            elif column["type"] == "date":
+                base |= {"count": n, "earliest": min(texts, default=None) if n else None,
+                         "latest": max(texts, default=None) if n else None}
+            else:
+                base |= {"count": n}
+            columns[column["key"]] = base
+        total_rows = round(length["mean"] * length["n"]) if length["n"] else 0
+        result.summary = {"rows": total_rows, "rows_per_respondent": length, "columns": columns}
+
+
+def _number_stats(counts: Mapping[float, int]) -> dict[str, Any]:
+    """n, min, median, mean and max of numbers given as {value: how many} (the median exact, as SQL gave it)."""
+    n = sum(counts.values())
+    total = math.fsum(chain.from_iterable(repeat(value, times) for value, times in counts.items()))
+    return {"n": n, "min": _plain(min(counts)), "median": _plain(_median_from_counts(counts)),
+            "mean": float(total / n), "max": _plain(max(counts))}
+
+
+def _plain(value: Any) -> int | float | None:
+    """A number as int when whole (so 12.0 reads 12)."""
+    if value is None:
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+def _median_from_counts(counts: Mapping[Any, int]) -> float | None:
     """The median of values given as {value: how many}, without expanding them."""
     total = sum(counts.values())
     if total == 0:
@@ -527,6 +520,33 @@ def _shares(counts: Mapping[Any, int], total: int) -> dict[Any, float | None]:
     return {key: (count / total if total else None) for key, count in counts.items()}
 
 
+def _add_unstored(version: QuestionnaireVersion, response_ids: Sequence[int], tally: _Tally,
+                  scores: dict[str, dict[int, float | None]], quotes: list[tuple[str, int, str]],
+                  include_confidential: bool) -> None:
+    """Submitted responses without up-to-date stored facts: worked out from their answers (one query).
+
+    Responses submitted before the facts tables existed, or written by code that bypassed submit();
+    the same `VersionFacts.facts` as the submit hook, so they count exactly as stored ones do.
+    """
+    answers: dict[int, dict[str, StoredAnswer]] = defaultdict(dict)
+    for rid, key, value, is_confidential, is_quotable in _plain_rows(
+            select(Answer.response_id, Answer.question_key, Answer.value, Answer.confidential, Answer.quotable)
+            .where(Answer.response_id.in_(response_ids))):
+        answers[rid][key] = StoredAnswer(value, is_confidential, is_quotable)
+    prepared = VersionFacts(version)
+    for rid in response_ids:
+        worked_out = prepared.facts(answers.get(rid, {}))
+        for fact in worked_out.rows:
+            if fact.kind == KIND_QUOTE:
+                quotes.append((fact.question_key, rid, fact.quote or ""))
+            elif include_confidential or not fact.confidential:
+                tally.add(*fact[:8], fact.weight)
+        for section_key, (score, public) in worked_out.scores.items():
+            value = score if include_confidential else public
+            if value is not None:
+                scores[section_key][rid] = value
+
+
 def aggregate_round(round_: DialogueRound, *, country: str | None = None,
                     include_confidential: bool = True) -> RoundResults:
     """Aggregate the round's submitted responses (only suppliers of `country` when given).
@@ -537,315 +557,49 @@ def aggregate_round(round_: DialogueRound, *, country: str | None = None,
     version = load_version(round_)
     questions = {q.key: q for q in version.questions()}
     invited, countries = _invitations(round_, country)
-    suppliers, started = _suppliers(round_, country)
+    suppliers, started, stale, dropped = _suppliers(round_, country)
     response_ids = [s.response_id for s in suppliers]
-
-    # Visibility and scores need each supplier's condition and scored answers (small values, one query).
-    sources, conditional = _conditional_keys(version)
-    scored_keys = {key for key, q in questions.items() if is_scored_question(q)}
-    values: dict[int, dict[str, Any]] = defaultdict(dict)
-    # Scores leave confidential answers out when asked to; visibility always follows the real answers.
-    score_values: dict[int, dict[str, Any]] = defaultdict(dict)
-    wanted = sources | scored_keys
-    if wanted and response_ids:
-        scope = _Scope(round_, country)
-        rows = db.session.execute(scope.where(
-            select(Answer.response_id, Answer.question_key, Answer.value, Answer.confidential).select_from(Answer),
-            wanted)).all()
-        for rid, key, value, is_confidential in rows:
-            values[rid][key] = value
-            if include_confidential or not is_confidential:
-                score_values[rid][key] = value
-    visible: dict[int, frozenset[str]] = {}
-    hidden: dict[str, set[int]] = defaultdict(set)
-    if conditional:
-        # Plain dicts walk faster than ORM objects, and suppliers with the same answers to the questions
-        # conditions depend on see the same questions: decide once per distinct set of such answers.
-        outline = [{"key": sec.key, "show_if": sec.show_if,
-                    "questions": [{"key": q.key, "show_if": q.show_if} for q in sec.questions]}
-                   for sec in version.sections]
-        decided: dict[tuple[Any, ...], frozenset[str]] = {}
-        ordered_sources = sorted(sources)
-        for rid in response_ids:
-            signature = tuple(_hashable(values[rid].get(key)) for key in ordered_sources)
-            if signature not in decided:
-                decided[signature] = visible_parts(outline, values[rid]).questions
-            visible[rid] = decided[signature]
-            for key in conditional - visible[rid]:
-                hidden[key].add(rid)
-    else:
-        everything = frozenset(questions)
-        visible = dict.fromkeys(response_ids, everything)
-    hidden_ids = _hidden_answer_ids(round_, country, hidden)
-    scope = _Scope(round_, country, hidden_ids, include_confidential)
+    names = {s.response_id: s.name for s in suppliers}
 
     results = {key: QuestionResult(question=q, section_key=q.section.key) for key, q in questions.items()}
+    tally = _Tally(results)
+    scores: dict[str, dict[int, float | None]] = {section.key: dict.fromkeys(response_ids)
+                                                  for section in version.sections}
+    quotes: list[tuple[str, int, str]] = []
     if response_ids:
-        _count_all(scope, results)
-        _count_single_values(scope, results)
-        _count_multiple_choice(scope, results)
-        _summarise_numbers(scope, results)
-        _summarise_dates(scope, results)
-        _collect_quotes(scope, results, {s.response_id: s.name for s in suppliers})
-        _summarise_tables(scope, results)
+        if len(stale) < len(response_ids):
+            scope = _FactScope(round_, country, [*stale, *dropped], include_confidential)
+            for row in _plain_rows(scope.grouped()):
+                tally.add(*row)
+            quotes.extend(_plain_rows(scope.quotes()))
+            for section_key, rid, score in _plain_rows(scope.section_scores()):
+                if section_key in scores:
+                    scores[section_key][rid] = score
+        if stale:
+            _add_unstored(version, stale, tally, scores, quotes, include_confidential)
+        for result in results.values():
+            tally.finish(result)
+        for key, rid, text in quotes:
+            if key in results:
+                results[key].quotes.append(Quote(text=text, response_id=rid, supplier=names.get(rid, "")))
+        for result in results.values():
+            # Alphabetical, so the order says nothing about who answered first or is named first.
+            result.quotes.sort(key=lambda quote: (quote.text.casefold(), quote.response_id))
     for result in results.values():
         _finish_summary(result)
 
     sections = []
-    scorer = _ScoreMemo()
     for section in version.sections:
-        section_results = [results[q.key] for q in section.questions]
-        scored_questions = [q for q in section.questions if q.key in scored_keys]
-        scores = {rid: section_score(scored_questions, score_values[rid], visible[rid], scorer)
-                  for rid in response_ids}
-        for result in section_results:
-            if result.key in scored_keys:
-                per_supplier = [scorer(result.question, score_values[rid].get(result.key))
-                                for rid in response_ids if result.key in visible[rid]]
-                known = [100 * s for s in per_supplier if s is not None]
-                result.scored = len(known)
-                result.mean_score = statistics.fmean(known) if known else None
+        section_scores = scores[section.key]
         sections.append(SectionResult(
-            section=section, questions=section_results, scores=scores,
-            distribution=Distribution.of(s for s in scores.values() if s is not None)))
+            section=section, questions=[results[q.key] for q in section.questions], scores=section_scores,
+            distribution=Distribution.of(s for s in section_scores.values() if s is not None)))
     return RoundResults(round=round_, version=version, country=country, invited=invited, started=started,
                         submitted=len(suppliers), suppliers=suppliers, sections=sections, countries=countries,
                         includes_confidential=include_confidential)
 
 
-def _keys_of(results: Mapping[str, QuestionResult], types: Iterable[str]) -> list[str]:
-    wanted = set(types)
-    return [key for key, result in results.items() if result.type in wanted]
-
-
-def _count_all(scope: _Scope, results: dict[str, QuestionResult]) -> None:
-    """Respondents, answered, N/A and confidential counts of every question: one GROUP BY."""
-    json = scope.json
-    kind = case((json.is_na(Answer.value), "na"), (json.is_answered(Answer.value), "answered"), else_="blank")
-    query = scope.where(
-        select(Answer.question_key, kind.label("kind"), func.count(),
-               func.sum(case((Answer.confidential, 1), else_=0)))
-        .select_from(Answer), results
-    ).group_by(Answer.question_key, kind)
-    for key, answer_kind, count, confidential in db.session.execute(query).all():
-        result = results[key]
-        if answer_kind == "na":
-            result.not_applicable += count
-        elif answer_kind == "answered":
-            result.answered += count
-        else:
-            continue
-        result.respondents += count
-        result.confidential += int(confidential or 0)
-
-
-def _count_single_values(scope: _Scope, results: dict[str, QuestionResult]) -> None:
-    """yes_no, single_choice and scale: suppliers per value, one GROUP BY over all such questions."""
-    keys = _keys_of(results, SINGLE_VALUE_TYPES)
-    if not keys:
-        return
-    json = scope.json
-    value = json.scalar(Answer.value)
-    query = scope.where(
-        select(Answer.question_key, value.label("value"), func.count()).select_from(Answer), keys
-    ).where(json.is_answered(Answer.value)).group_by(Answer.question_key, value)
-    counts: dict[str, dict[Any, int]] = defaultdict(dict)
-    for key, answer_value, count in db.session.execute(query).all():
-        counts[key][answer_value] = count
-    for key in keys:
-        result = results[key]
-        found = counts.get(key, {})
-        if result.type == "scale":
-            low, high = result.question.config["scale"]["min"], result.question.config["scale"]["max"]
-            by_point = {int(float(v)): n for v, n in found.items()}
-            distribution = {point: by_point.get(point, 0) for point in range(low, high + 1)}
-            total = sum(distribution.values())
-            mean = sum(p * n for p, n in distribution.items()) / total if total else None
-            result.summary = {"distribution": distribution, "mean": mean,
-                              "median": _median_from_counts(distribution)}
-        else:
-            if result.type == "yes_no":
-                options = ["yes", "no"]
-            else:
-                options = [o["value"] for o in result.question.config.get("options") or []]
-            by_value = {str(v): n for v, n in found.items()}
-            option_counts = {option: by_value.get(option, 0) for option in options}
-            result.summary = {"counts": option_counts, "shares": _shares(option_counts, result.answered)}
-
-
-def _count_multiple_choice(scope: _Scope, results: dict[str, QuestionResult]) -> None:
-    """multiple_choice: suppliers per option through the JSON array's elements, one GROUP BY."""
-    keys = _keys_of(results, ("multiple_choice",))
-    if not keys:
-        return
-    json = scope.json
-    elements = json.elements(Answer.value)
-    query = scope.where(
-        select(Answer.question_key, elements.c.value, func.count(Answer.response_id.distinct()))
-        .select_from(Answer).join(elements, literal_column("1") == 1), keys
-    ).where(json.kind(Answer.value) == "array").group_by(Answer.question_key, elements.c.value)
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for key, option, count in db.session.execute(query).all():
-        counts[key][str(option)] = count
-    for key in keys:
-        result = results[key]
-        options = [o["value"] for o in result.question.config.get("options") or []]
-        option_counts = {option: counts[key].get(option, 0) for option in options}
-        # Shares of respondents: they add up to more than 1 when suppliers tick several options.
-        result.summary = {"counts": option_counts, "shares": _shares(option_counts, result.answered)}
-
-
-def _number_stats(source: Any) -> dict[str, dict[str, Any]]:
-    """n, min, median, mean and max per key of a subquery with `key` and `number` columns (two queries).
-
-    The median is exact: a window function numbers the values per key and the middle one or two are
-    averaged, on SQLite and PostgreSQL alike.
-    """
-    stats: dict[str, dict[str, Any]] = {}
-    totals = select(source.c.key, func.count(), func.min(source.c.number), func.avg(source.c.number),
-                    func.max(source.c.number)).group_by(source.c.key)
-    for key, n, low, mean, high in db.session.execute(totals).all():
-        stats[key] = {"n": n, "min": _plain(low), "median": None, "mean": float(mean), "max": _plain(high)}
-    ranked = select(
-        source.c.key,
-        source.c.number,
-        over(func.row_number(), partition_by=source.c.key, order_by=source.c.number).label("position"),
-        over(func.count(), partition_by=source.c.key).label("n"),
-    ).subquery()
-    # The middle one or two values: positions (n+1) div 2 and (n+2) div 2, counting from 1.
-    middle = select(ranked.c.key, func.avg(ranked.c.number)).where(
-        or_(ranked.c.position == (ranked.c.n + 1) // 2, ranked.c.position == (ranked.c.n + 2) // 2)
-    ).group_by(ranked.c.key)
-    for key, median in db.session.execute(middle).all():
-        stats[key]["median"] = _plain(median)
-    return stats
-
-
-def _summarise_numbers(scope: _Scope, results: dict[str, QuestionResult]) -> None:
-    """number and percentage: n, min, median, mean, max in the database."""
-    keys = _keys_of(results, NUMBER_TYPES)
-    if not keys:
-        return
-    json = scope.json
-    source = scope.where(
-        select(Answer.question_key.label("key"), json.number(Answer.value).label("number")).select_from(Answer), keys
-    ).where(json.kind(Answer.value).in_(json.numbers)).subquery()
-    for key, stats in _number_stats(source).items():
-        results[key].summary = stats
-
-
-def _plain(value: Any) -> int | float | None:
-    """A number from the database as int when whole (so 12.0 reads 12)."""
-    if value is None:
-        return None
-    number = float(value)
-    return int(number) if number.is_integer() else number
-
-
-def _summarise_dates(scope: _Scope, results: dict[str, QuestionResult]) -> None:
-    """date: count, earliest and latest (ISO dates sort as text), one GROUP BY."""
-    keys = _keys_of(results, ("date",))
-    if not keys:
-        return
-    json = scope.json
-    text = cast(json.scalar(Answer.value), String)
-    query = scope.where(
-        select(Answer.question_key, func.count(), func.min(text), func.max(text)).select_from(Answer), keys
-    ).where(json.is_answered(Answer.value)).group_by(Answer.question_key)
-    for key, count, earliest, latest in db.session.execute(query).all():
-        results[key].summary = {"count": count, "earliest": earliest, "latest": latest}
-
-
-def _collect_quotes(scope: _Scope, results: dict[str, QuestionResult], names: Mapping[int, str]) -> None:
-    """text and long_text: the answers the supplier allowed to quote and did not mark confidential."""
-    keys = _keys_of(results, TEXT_TYPES)
-    if not keys:
-        return
-    json = scope.json
-    query = scope.where(
-        select(Answer.question_key, Answer.response_id, Answer.value).select_from(Answer), keys
-    ).where(Answer.quotable.is_(True), Answer.confidential.is_(False), json.is_answered(Answer.value))
-    for key, rid, value in db.session.execute(query).all():
-        if isinstance(value, str) and value.strip():
-            results[key].quotes.append(Quote(text=value, response_id=rid, supplier=names.get(rid, "")))
-    for key in keys:
-        # Alphabetical, so the order says nothing about who answered first or is named first.
-        results[key].quotes.sort(key=lambda quote: (quote.text.casefold(), quote.response_id))
-
-
 CELL_CHOICE_TYPES = frozenset({"yes_no", "single_choice"})
-
-
-def _summarise_tables(scope: _Scope, results: dict[str, QuestionResult]) -> None:
-    """table: rows, rows per respondent and per-column summaries, all in the database (the rows stay there)."""
-    keys = _keys_of(results, ("table",))
-    if not keys:
-        return
-    json = scope.json
-    answered = json.is_answered(Answer.value)
-    lengths = scope.where(
-        select(Answer.question_key.label("key"), func.json_array_length(Answer.value).label("number"))
-        .select_from(Answer), keys
-    ).where(answered, json.kind(Answer.value) == "array").subquery()
-    per_respondent = _number_stats(lengths)
-
-    columns = {key: {c["key"]: c for c in results[key].question.config.get("columns") or []} for key in keys}
-    rows, cells = json.table_cells(Answer.value)
-    kind = json.cell_kind(cells)
-    cell_key = Answer.question_key + "/" + cells.c.key
-
-    def cell_query(*columns_: Any) -> Any:
-        return scope.where(
-            select(*columns_).select_from(Answer).join(rows, literal_column("1") == 1)
-            .join(cells, literal_column("1") == 1), keys
-        ).where(answered)
-
-    # Every column: non-blank cells, and the earliest / latest as text (what dates need).
-    text = json.cell_text(cells)
-    filled = and_(kind.not_in(("null", "object", "array")), or_(kind != json.string, text != ""))
-    counts: dict[tuple[str, str], tuple[int, Any, Any]] = {}
-    for key, column, n, low, high in db.session.execute(
-        cell_query(Answer.question_key, cells.c.key, func.count(), func.min(text), func.max(text))
-        .where(filled).group_by(Answer.question_key, cells.c.key)
-    ).all():
-        counts[(key, column)] = (n, low, high)
-    # Choice columns: cells per value.
-    choice_keys = [f"{key}/{ck}" for key in keys for ck, c in columns[key].items() if c["type"] in CELL_CHOICE_TYPES]
-    choices: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    if choice_keys:
-        for key, column, value, n in db.session.execute(
-            cell_query(Answer.question_key, cells.c.key, text, func.count())
-            .where(filled, cell_key.in_(choice_keys)).group_by(Answer.question_key, cells.c.key, text)
-        ).all():
-            choices[(key, column)][str(value)] = n
-    # Number columns: the same statistics as number questions.
-    number_keys = [f"{key}/{ck}" for key in keys for ck, c in columns[key].items() if c["type"] in NUMBER_TYPES]
-    numbers: dict[str, dict[str, Any]] = {}
-    if number_keys:
-        numbers = _number_stats(cell_query(cell_key.label("key"), json.cell_number(cells).label("number"))
-                                .where(kind.in_(json.numbers), cell_key.in_(number_keys)).subquery())
-
-    for key in keys:
-        length = per_respondent.get(key) or number_summary([])
-        summary_columns: dict[str, Any] = {}
-        for column_key, column in columns[key].items():
-            n, low, high = counts.get((key, column_key), (0, None, None))
-            base: dict[str, Any] = {"answered": n, "not_applicable": 0}
-            if column["type"] in NUMBER_TYPES:
-                base |= numbers.get(f"{key}/{column_key}") or number_summary([])
-            elif column["type"] in CELL_CHOICE_TYPES:
-                options = (["yes", "no"] if column["type"] == "yes_no"
-                           else [o["value"] for o in column.get("options", [])])
-                found = choices.get((key, column_key), {})
-                option_counts = {option: found.get(option, 0) for option in options}
-                base |= {"counts": option_counts, "shares": _shares(option_counts, n)}
-            elif column["type"] == "date":
-                base |= {"count": n, "earliest": low, "latest": high}
-            else:
-                base |= {"count": n}
-            summary_columns[column_key] = base
-        total_rows = round(length["mean"] * length["n"]) if length["n"] else 0
-        results[key].summary = {"rows": total_rows, "rows_per_respondent": length, "columns": summary_columns}
 
 
 def _finish_summary(result: QuestionResult) -> None:

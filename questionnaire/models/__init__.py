@@ -11,12 +11,22 @@ from questionnaire.models.questionnaire import (
     VersionApproval,
     VersionStatus,
 )
-from questionnaire.models.response import Answer, Evidence, PendingSave, Response, ResponseStatus, Submission
+from questionnaire.models.response import (
+    Answer,
+    AnswerFact,
+    Evidence,
+    PendingSave,
+    Response,
+    ResponseStatus,
+    SectionScore,
+    Submission,
+)
 from questionnaire.models.types import UTCDateTime, utcnow
 from questionnaire.models.user import User
 
 __all__ = [
     "Answer",
+    "AnswerFact",
     "AuditEvent",
     "Clarification",
     "DialogueRound",
@@ -33,6 +43,7 @@ __all__ = [
     "RoundOwner",
     "RoundStatus",
     "Section",
+    "SectionScore",
     "Submission",
     "UTCDateTime",
     "User",

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from questionnaire.extensions import db
@@ -45,6 +45,8 @@ class Response(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The response version whose aggregation facts (AnswerFact, SectionScore) are stored; None when none are.
+    facts_version: Mapped[int | None] = mapped_column()
 
     round: Mapped[DialogueRound] = relationship()
     organisation: Mapped[Organisation] = relationship()
@@ -123,6 +125,61 @@ class Submission(db.Model):
 
     response: Mapped[Response] = relationship(back_populates="submissions")
     submitted_by: Mapped[User | None] = relationship()
+
+
+class AnswerFact(db.Model):
+    """What aggregation reads of one submitted answer, as plain columns (see questionnaire/services/facts.py).
+
+    Written when a response is submitted (same transaction), removed when it is reopened: a submission
+    is an immutable snapshot, so the JSON values are read and the conditions decided once, not at every
+    aggregation. Only answers to questions the supplier was shown have rows. `kind`: "a" one row per
+    answer (a multiple choice's ticked options as the bits of `number`), "o" one per ticked option of
+    a multiple choice with too many options for that, "c" the filled cells of a table answer per
+    column (`part`) and value, "q" one per quotable, non-confidential free text.
+    """
+
+    __tablename__ = "answer_fact"
+    __table_args__ = (
+        # Covers the aggregation's one GROUP BY: an index-ordered scan, no table lookups, no sort.
+        Index("ix_answer_fact_summary", "round_id", "kind", "question_key", "part", "state", "confidential",
+              "text", "number", "score", "weight"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("dialogue_round.id", ondelete="CASCADE"))
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(1))
+    question_key: Mapped[str] = mapped_column(String(200))
+    part: Mapped[str] = mapped_column(String(100), default="")
+    # "answered", "na" (not applicable) or "blank" (an empty value kept only for its score).
+    state: Mapped[str] = mapped_column(String(10))
+    confidential: Mapped[bool] = mapped_column(default=False)
+    # An option value, a date, a table cell's choice or date; None for free text.
+    text: Mapped[str | None] = mapped_column(Text)
+    # A number or percentage, a scale point, a table's row count, a numeric cell.
+    number: Mapped[float | None] = mapped_column(Float)
+    # The normalised score (0..1) of a scored question.
+    score: Mapped[float | None] = mapped_column(Float)
+    # kind "q": the text that may be quoted.
+    quote: Mapped[str | None] = mapped_column(Text)
+    # How many times the row counts (kind "c": the cells of one column with one value, in one answer).
+    weight: Mapped[int] = mapped_column(default=1)
+
+
+class SectionScore(db.Model):
+    """A submitted response's maturity in one section (0-100), stored at submit time with its AnswerFacts."""
+
+    __tablename__ = "section_score"
+    __table_args__ = (
+        Index("ix_section_score_round", "round_id", "section_key", "response_id", "score", "public_score"),
+    )
+
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"), primary_key=True)
+    section_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("dialogue_round.id", ondelete="CASCADE"))
+    # With every answer, and leaving answers marked confidential out (the buyers' figures).
+    score: Mapped[float | None] = mapped_column(Float)
+    public_score: Mapped[float | None] = mapped_column(Float)
 
 
 class PendingSave(db.Model):
