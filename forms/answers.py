@@ -11,16 +11,21 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from babel import support
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields import BooleanField, HiddenField, IntegerField, RadioField, TextAreaField
+from wtforms.i18n import messages_path
 from wtforms.validators import InputRequired, Length
 
-from questionnaire.models import Answer, Evidence, Question, Section
+from questionnaire.models import Evidence, Question, Section
 from questionnaire.question_types import DEFAULT_TABLE_ROWS, MAX_TABLE_ROWS, File, Table, type_of
-from questionnaire.services.responses import AnswerInput
+from questionnaire.services.responses import AnswerInput, AnswerRow
 
 MAX_COMMENT_LENGTH = 5000
 
@@ -50,8 +55,21 @@ def resolve_field_name(question: Question) -> str:
     return f"q_{question.key}-resolve"
 
 
+@lru_cache(maxsize=16)
+def _wtforms_translations(locale: str) -> support.Translations:
+    """WTForms' own messages in one language, read from disk once per process."""
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 class SectionFormBase(FlaskForm):
     """What every section form has: the response version the page was built from."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> Any:
+            # Flask-WTF loads WTForms' catalogue anew on every request; section pages are the hot path.
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return None
+            return _wtforms_translations(str(get_locale() or "en"))
 
     based_on_version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
     # What this section's answers were when the page was built: a stale version whose section
@@ -59,7 +77,7 @@ class SectionFormBase(FlaskForm):
     section_digest = HiddenField()
 
 
-def section_digest(section: Section, answers: Mapping[str, Answer]) -> str:
+def section_digest(section: Section, answers: Mapping[str, AnswerRow]) -> str:
     """A fingerprint of the stored answers of one section."""
     state = {}
     for question in section.questions:
@@ -127,7 +145,7 @@ def build_section_form(section: Section, *, language: str | None, values: Mappin
                            value_fields=value_fields, rows=offered)
 
 
-def form_data(section: Section, answers: Mapping[str, Answer], version: int) -> dict[str, Any]:
+def form_data(section: Section, answers: Mapping[str, AnswerRow], version: int) -> dict[str, Any]:
     """The data that shows stored answers in the form."""
     data: dict[str, Any] = {"based_on_version": version, "section_digest": section_digest(section, answers)}
     for question in section.questions:

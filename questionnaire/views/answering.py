@@ -51,7 +51,6 @@ from questionnaire import permissions
 from questionnaire.errors import Conflict, DomainError
 from questionnaire.extensions import db, limiter, login_manager
 from questionnaire.models import (
-    Answer,
     DialogueRound,
     Evidence,
     Question,
@@ -419,7 +418,7 @@ def question_value_present(item: AnswerInput) -> bool:
 
 
 def _apply_resolutions(section: Section, form: SectionFormBase, inputs: dict[str, AnswerInput],
-                       stored: dict[str, Answer]) -> None:
+                       stored: dict[str, responses.AnswerRow]) -> None:
     """On the conflict page the user chose, per question, to keep the stored answer."""
     for question in section.questions:
         name = resolve_field_name(question)
@@ -429,7 +428,7 @@ def _apply_resolutions(section: Section, form: SectionFormBase, inputs: dict[str
                                     if answer is not None else AnswerInput(None))
 
 
-def _differences(section: Section, inputs: dict[str, AnswerInput], stored: dict[str, Answer],
+def _differences(section: Section, inputs: dict[str, AnswerInput], stored: dict[str, responses.AnswerRow],
                  visibility: Any) -> list[Question]:
     result = []
     for question in section.questions:
