@@ -6,6 +6,7 @@ their own invitation status and the published clarifications, never another supp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
 
 from forms.auth import ActivateForm
@@ -30,7 +32,7 @@ from forms.rounds import (
 )
 from questionnaire import permissions
 from questionnaire.extensions import db, limiter
-from questionnaire.models import Clarification, DialogueRound, QuestionnaireVersion
+from questionnaire.models import Clarification, DialogueRound, Invitation, QuestionnaireVersion
 from questionnaire.question_types import translate
 from questionnaire.services import clarifications, invitations, rounds
 from questionnaire.services.errors import DomainError
@@ -84,6 +86,46 @@ def _refuse(exc: DomainError, round_id: int, endpoint: str = "rounds.detail") ->
     db.session.rollback()
     flash(str(exc), "error")
     return redirect(url_for(endpoint, round_id=round_id))
+
+
+def _owner_button(round_id: int, allowed: Callable[[Any, DialogueRound], bool],
+                  act: Callable[[DialogueRound, Any], str], make_form: Callable[[], FlaskForm] = ActionForm) -> Any:
+    """A button of the owners' page: run `act`, commit and flash the message it returns, or flash the refusal."""
+    dialogue_round = _load_round(round_id)
+    authorise(allowed(current_user, dialogue_round))
+    form = make_form()
+    if not form.validate_on_submit():
+        return redirect(url_for("rounds.detail", round_id=round_id))
+    try:
+        message = act(dialogue_round, form)
+    except DomainError as exc:
+        return _refuse(exc, round_id)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+def _owner_form_post(round_id: int, allowed: Callable[[Any, DialogueRound], bool], form_name: str,
+                     make_form: Callable[[DialogueRound], FlaskForm], act: Callable[[DialogueRound, Any], Any],
+                     refusal_field: str | None, done: Callable[[DialogueRound, Any], Any]) -> Any:
+    """A form of the owners' page: the page again (400) with its errors or the refusal, else commit and `done`."""
+    dialogue_round = _load_round(round_id)
+    authorise(allowed(current_user, dialogue_round))
+    form = make_form(dialogue_round)
+    if not form.validate_on_submit():
+        return _render_owner_page(dialogue_round, 400, **{form_name: form})
+    try:
+        result = act(dialogue_round, form)
+    except DomainError as exc:
+        db.session.rollback()
+        if refusal_field is None:
+            form.form_errors.append(str(exc))
+        else:
+            form[refusal_field].errors = [str(exc)]
+        # The rollback expired the round: the page shows it as stored.
+        return _render_owner_page(rounds.get_round(round_id), 400, **{form_name: form})  # type: ignore[arg-type]
+    db.session.commit()
+    return done(dialogue_round, result)
 
 
 def answer_url(dialogue_round: DialogueRound) -> str | None:
@@ -211,36 +253,22 @@ def detail(round_id: int):
 @login_required
 def accept(round_id: int):
     """A co-owning buyer organisation accepts the round."""
-    dialogue_round = _load_round(round_id)
-    authorise(permissions.can_accept_round(current_user, dialogue_round))
-    if not ActionForm().validate_on_submit():
-        return redirect(url_for("rounds.detail", round_id=round_id))
-    try:
+    def act(dialogue_round: DialogueRound, form: FlaskForm) -> str:
         rounds.accept_ownership(dialogue_round, current_user, ip=client_ip())
-    except DomainError as exc:
-        return _refuse(exc, round_id)
-    db.session.commit()
-    flash(_("Your organisation now co-owns this round."), "success")
-    return redirect(url_for("rounds.detail", round_id=round_id))
+        return _("Your organisation now co-owns this round.")
+
+    return _owner_button(round_id, permissions.can_accept_round, act)
 
 
 def _transition(round_id: int, action: str) -> Any:
-    dialogue_round = _load_round(round_id)
-    authorise(permissions.can_manage_round(current_user, dialogue_round))
-    if not ActionForm().validate_on_submit():
-        return redirect(url_for("rounds.detail", round_id=round_id))
-    try:
+    def act(dialogue_round: DialogueRound, form: FlaskForm) -> str:
         if action == "open":
             rounds.open_round(dialogue_round, current_user, ip=client_ip())
-            message = _("The round is open: invited suppliers can answer until the deadline.")
-        else:
-            rounds.close_round(dialogue_round, current_user, ip=client_ip())
-            message = _("The round is closed: answers can no longer be changed.")
-    except DomainError as exc:
-        return _refuse(exc, round_id)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("rounds.detail", round_id=round_id))
+            return _("The round is open: invited suppliers can answer until the deadline.")
+        rounds.close_round(dialogue_round, current_user, ip=client_ip())
+        return _("The round is closed: answers can no longer be changed.")
+
+    return _owner_button(round_id, permissions.can_manage_round, act)
 
 
 @bp.route("/rounds/<int:round_id>/open", methods=["POST"])
@@ -261,21 +289,15 @@ def close_round(round_id: int):
 @login_required
 def deadline(round_id: int):
     """Move the deadline later (reopening a closed round is the secretariat's call)."""
-    dialogue_round = _load_round(round_id)
-    authorise(permissions.can_manage_round(current_user, dialogue_round))
-    form = DeadlineForm(prefix="deadline")
-    if not form.validate_on_submit():
-        return _render_owner_page(dialogue_round, 400, deadline_form=form)
-    try:
+    def act(dialogue_round: DialogueRound, form: DeadlineForm) -> None:
         rounds.extend_deadline(dialogue_round, to_utc(form.closes_at.data), current_user, ip=client_ip())
-    except DomainError as exc:
-        db.session.rollback()
-        form.closes_at.errors = [str(exc)]
-        dialogue_round = rounds.get_round(round_id)
-        return _render_owner_page(dialogue_round, 400, deadline_form=form)  # type: ignore[arg-type]
-    db.session.commit()
-    flash(_("The deadline is now %(when)s.", when=_local_text(dialogue_round.closes_at)), "success")
-    return redirect(url_for("rounds.detail", round_id=round_id))
+
+    def done(dialogue_round: DialogueRound, result: None) -> Any:
+        flash(_("The deadline is now %(when)s.", when=_local_text(dialogue_round.closes_at)), "success")
+        return redirect(url_for("rounds.detail", round_id=round_id))
+
+    return _owner_form_post(round_id, permissions.can_manage_round, "deadline_form",
+                            lambda dialogue_round: DeadlineForm(prefix="deadline"), act, "closes_at", done)
 
 
 def _local_text(moment: datetime) -> str:
@@ -286,68 +308,52 @@ def _local_text(moment: datetime) -> str:
 @login_required
 def invite(round_id: int):
     """Invite one supplier organisation and e-mail its contact."""
-    dialogue_round = _load_round(round_id)
-    authorise(permissions.can_invite_to_round(current_user, dialogue_round))
-    form = InviteForm(prefix="invite", languages=_language_choices(dialogue_round.languages))
-    if not form.validate_on_submit():
-        return _render_owner_page(dialogue_round, 400, invite_form=form)
-    try:
-        invitation = invitations.invite_supplier(
+    def act(dialogue_round: DialogueRound, form: InviteForm) -> Invitation:
+        return invitations.invite_supplier(
             dialogue_round, form.organisation_name.data, form.country.data, form.contact_email.data,
             form.language.data, actor=current_user, ip=client_ip(),
         )
-    except DomainError as exc:
-        db.session.rollback()
-        form.form_errors.append(str(exc))
-        dialogue_round = rounds.get_round(round_id)  # type: ignore[assignment]
-        return _render_owner_page(dialogue_round, 400, invite_form=form)
-    db.session.commit()
-    flash(_("%(name)s is invited; %(email)s has received the personal link.",
-            name=invitation.organisation.name, email=invitation.contact_email), "success")
-    return redirect(url_for("rounds.detail", round_id=round_id))
+
+    def done(dialogue_round: DialogueRound, invitation: Invitation) -> Any:
+        flash(_("%(name)s is invited; %(email)s has received the personal link.",
+                name=invitation.organisation.name, email=invitation.contact_email), "success")
+        return redirect(url_for("rounds.detail", round_id=round_id))
+
+    return _owner_form_post(
+        round_id, permissions.can_invite_to_round, "invite_form",
+        lambda dialogue_round: InviteForm(prefix="invite", languages=_language_choices(dialogue_round.languages)),
+        act, None, done)
 
 
 @bp.route("/rounds/<int:round_id>/import", methods=["POST"])
 @login_required
 def import_invitations(round_id: int):
     """Invite every good row of a CSV file; bad rows are reported with their line numbers."""
-    dialogue_round = _load_round(round_id)
-    authorise(permissions.can_invite_to_round(current_user, dialogue_round))
-    form = ImportForm(prefix="import")
-    if not form.validate_on_submit():
-        return _render_owner_page(dialogue_round, 400, import_form=form)
-    try:
+    def act(dialogue_round: DialogueRound, form: ImportForm) -> tuple[list[tuple[str, str]], list[Any]]:
         invited, problems = invitations.import_csv(dialogue_round, form.file.data.read(), actor=current_user,
                                                    ip=client_ip())
-    except DomainError as exc:
-        db.session.rollback()
-        form.file.errors = [str(exc)]
-        dialogue_round = rounds.get_round(round_id)  # type: ignore[assignment]
-        return _render_owner_page(dialogue_round, 400, import_form=form)
-    result = [(i.organisation.name, i.contact_email) for i in invited]
-    db.session.commit()
-    return render_template("rounds/import_result.html", round=dialogue_round, invited=result,
-                           problems=problems), 200 if not problems else 422
+        return [(i.organisation.name, i.contact_email) for i in invited], problems
+
+    def done(dialogue_round: DialogueRound, imported: tuple[list[tuple[str, str]], list[Any]]) -> Any:
+        invited, problems = imported
+        return render_template("rounds/import_result.html", round=dialogue_round, invited=invited,
+                               problems=problems), 200 if not problems else 422
+
+    return _owner_form_post(round_id, permissions.can_invite_to_round, "import_form",
+                            lambda dialogue_round: ImportForm(prefix="import"), act, "file", done)
 
 
 @bp.route("/rounds/<int:round_id>/remind", methods=["POST"])
 @login_required
 def remind(round_id: int):
     """Remind suppliers that have not submitted (once a day each unless forced)."""
-    dialogue_round = _load_round(round_id)
-    authorise(permissions.can_manage_round(current_user, dialogue_round))
-    form = RemindForm(prefix="remind")
-    if not form.validate_on_submit():
-        return redirect(url_for("rounds.detail", round_id=round_id))
-    try:
+    def act(dialogue_round: DialogueRound, form: RemindForm) -> str:
         result = invitations.remind(dialogue_round, force=form.force.data, actor=current_user, ip=client_ip())
-    except DomainError as exc:
-        return _refuse(exc, round_id)
-    db.session.commit()
-    flash(_("Reminders sent: %(sent)d. Not reminded: %(submitted)d already submitted, %(today)d already "
-            "reminded today.", sent=result.sent, submitted=result.already_submitted, today=result.reminded_today),
-          "success")
-    return redirect(url_for("rounds.detail", round_id=round_id))
+        return _("Reminders sent: %(sent)d. Not reminded: %(submitted)d already submitted, %(today)d already "
+                 "reminded today.", sent=result.sent, submitted=result.already_submitted,
+                 today=result.reminded_today)
+
+    return _owner_button(round_id, permissions.can_manage_round, act, lambda: RemindForm(prefix="remind"))
 
 
 # --- clarifications ------------------------------------------------------------------------------
