@@ -176,6 +176,18 @@ def value_for(question: Any, rng: random.Random, evidence: list[int]) -> Any:
 
 
 def _bulk(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    if connection.dialect.name == "postgresql" and rows:
+        # psycopg's executemany sends one statement per row: COPY is several times faster. The values go
+        # through the columns' own bind processing (JSON, enums, UTC datetimes) first.
+        names = list(rows[0])
+        processors = [table.c[name].type._cached_bind_processor(connection.dialect) for name in names]
+        cursor = connection.connection.dbapi_connection.cursor()
+        columns = ", ".join(f'"{name}"' for name in names)
+        with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([process(row[name]) if process else row[name]
+                                for name, process in zip(names, processors, strict=True)])
+        return
     for start in range(0, len(rows), BATCH):
         connection.execute(insert(table), rows[start:start + BATCH])
 
@@ -347,9 +359,9 @@ def populate(*, suppliers: int, questions: int, drafts: int = 0, seed: int = 202
     db.session.execute(
         DialogueRound.__table__.update().where(DialogueRound.__table__.c.id == round_id).values(data_version=1))
     db.session.commit()
-    if connection.dialect.name == "sqlite":
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
+    # Planner statistics for the new rows, as a database in use has them (autovacuum would, later).
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
     section_keys = [(s.key, len(s.questions), bool(s.show_if)) for s in sections]
     return Generated(database=str(db.engine.url), round_id=round_id, suppliers=suppliers,
                      submitted=submitted - submissions_before, questions=len(all_questions), sections=section_keys,

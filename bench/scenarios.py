@@ -89,6 +89,8 @@ def aggregation(app: Any, db: Any, fresh_round: Callable[[], Any]) -> tuple[Call
     from reports.aggregation import aggregate_round
 
     def scenario() -> Any:
+        # Real computation from the database each run: a new session, and aggregate_round has no result
+        # cache (it reads the facts stored at submit time; a cache on top of it must not be used here).
         return aggregate_round(fresh_round())
 
     def base() -> Any:
