@@ -12,6 +12,7 @@ from sqlalchemy.orm import object_session
 from questionnaire.models import Organisation, OrganisationKind, Questionnaire, QuestionnaireVersion, User
 from questionnaire.models.dialogue import DialogueRound, Invitation, RoundStatus
 from questionnaire.models.response import Evidence, Response, ResponseStatus
+from questionnaire.question_types import condition_keys
 
 
 def is_secretariat(user: User) -> bool:
@@ -218,15 +219,34 @@ def can_edit_response(user: User, response: Response) -> bool:
 def can_download_evidence(user: User, evidence: Evidence) -> bool:
     """Whoever may see the answer: its organisation, the round's owners and the secretariat.
 
-    Evidence of a confidential answer is for the secretariat only (and the supplier itself).
+    Evidence of a confidential answer is for the secretariat only (and the supplier itself), and so is
+    evidence for a question shown only through a condition on a confidential answer: that it exists
+    would reveal the answer (the buyers' rule of `reports.disclosure.conditioned_on`).
     """
     if not user.is_authenticated:
         return False
     response = evidence.response
     if is_secretariat(user) or user.organisation_id == response.organisation_id:
         return True
-    confidential = any(a.question_key == evidence.question_key and a.confidential for a in response.answers)
-    return not confidential and is_buyer(user) and response.round.is_owned_by(user.organisation_id)
+    secret = {a.question_key for a in response.answers if a.confidential}
+    if evidence.question_key in secret or _depends_on(response, evidence.question_key, secret):
+        return False
+    return is_buyer(user) and response.round.is_owned_by(user.organisation_id)
+
+
+def _depends_on(response: Response, key: str, secret: set[str]) -> bool:
+    """Whether question `key` is shown only through conditions (its own, its section's, in a chain) on `secret`."""
+    if not secret:
+        return False
+    withheld = set(secret)
+    for section in response.round.questionnaire_version.sections:
+        section_sources = condition_keys(section.show_if)
+        for question in section.questions:
+            if (section_sources | condition_keys(question.show_if)) & withheld:
+                if question.key == key:
+                    return True
+                withheld.add(question.key)
+    return False
 
 
 # --- results (issue 5) ---

@@ -25,6 +25,15 @@ Audiences:
     unfiltered one could reveal a small group by difference);
   * section maturity: median, quartiles and mean across at least k suppliers; never min or max.
 
+Answers that depend on a confidential answer (buyers): a question shown only under a condition on
+an answer the supplier marked confidential says something about that answer just by having been
+answered (a "policy URL" shown only if "Do you have a policy?" is yes tells the reader "yes"). So
+buyers get such a question withheld, for that supplier, whether or not it was shown or answered -
+its value, its comment, its presence, and the quote it would give - and the same through any chain
+of conditions (`conditioned_on`). The supplier's section score leaves those answers out in the
+per-supplier page; in the summary a score that counted one is withheld for that supplier, and the
+section's distribution is taken over the scores shown.
+
 With k = 2 a small category is exactly 1 and its label says so: k = 2 protects little by design.
 The number of submitted suppliers who skipped an optional question (submitted - respondents) is not
 treated as sensitive.
@@ -33,19 +42,27 @@ treated as sensitive.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sqlalchemy import select
+
+from questionnaire.extensions import db
+from questionnaire.models import Answer, Response, ResponseStatus
+from questionnaire.question_types import condition_keys
 from reports.aggregation import (
     Distribution,
     QuestionResult,
     Quote,
     RoundResults,
     SectionResult,
+    SupplierAnswer,
     SupplierAnswers,
     SupplierRow,
     aggregate_round,
+    is_scored_question,
     section_score,
 )
 
@@ -137,6 +154,9 @@ class DisclosedSection:
     distribution: Distribution | None
     # Named audiences only: (supplier, score) in supplier name order.
     supplier_scores: list[tuple[SupplierRow, float | None]] = field(default_factory=list)
+    # Buyers: response ids whose score here is withheld (it counted an answer that depends on a
+    # confidential one); their score reads None in `supplier_scores`.
+    withheld_scores: set[int] = field(default_factory=set)
 
     @property
     def section(self) -> Any:
@@ -307,6 +327,73 @@ def _open_cells(counts: Mapping[str, int] | Sequence[tuple[str, int]], total: in
     return [Cell(key, count, CellStatus.SHOWN, count / total if total else None) for key, count in _items(counts)]
 
 
+# --- answers that depend on a confidential answer ---------------------------------------------------
+
+
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name)
+
+
+def condition_sources(sections: Iterable[Any]) -> set[str]:
+    """Every question key that some section or question condition of the questionnaire reads."""
+    keys: set[str] = set()
+    for section in sections:
+        keys |= condition_keys(_field(section, "show_if"))
+        for question in _field(section, "questions"):
+            keys |= condition_keys(_field(question, "show_if"))
+    return keys
+
+
+def conditioned_on(sections: Iterable[Any], confidential: Iterable[str]) -> set[str]:
+    """The keys of the questions whose showing depends, directly or through other conditions, on one of
+    the `confidential` answers (a question's own condition or its section's).
+
+    `sections` are Section models or plain dicts with key, show_if and questions, in questionnaire
+    order (a condition only names an earlier question, so one pass finds every chain).
+    """
+    withheld = set(confidential)
+    if not withheld:
+        return set()
+    found: set[str] = set()
+    for section in sections:
+        section_sources = condition_keys(_field(section, "show_if"))
+        for question in _field(section, "questions"):
+            if (section_sources | condition_keys(_field(question, "show_if"))) & withheld:
+                key = _field(question, "key")
+                found.add(key)
+                withheld.add(key)
+    return found
+
+
+def confidentially_conditioned(results: RoundResults) -> dict[int, set[str]]:
+    """Per submitted response (of `results`), the questions buyers get withheld for it (`conditioned_on`)."""
+    sections = results.version.sections
+    sources = condition_sources(sections)
+    response_ids = {supplier.response_id for supplier in results.suppliers}
+    if not sources or not response_ids:
+        return {}
+    rows = db.session.execute(
+        select(Answer.response_id, Answer.question_key)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.round_id == results.round.id, Response.status == ResponseStatus.SUBMITTED,
+               Answer.confidential.is_(True), Answer.question_key.in_(sorted(sources)))
+    ).all()
+    keys: dict[int, set[str]] = defaultdict(set)
+    for response_id, key in rows:
+        if response_id in response_ids:
+            keys[response_id].add(key)
+    # Suppliers with the same confidential sources share the work (a large round has few distinct sets).
+    memo: dict[frozenset[str], set[str]] = {}
+    found = {}
+    for response_id, confidential in keys.items():
+        signature = frozenset(confidential)
+        if signature not in memo:
+            memo[signature] = conditioned_on(sections, signature)
+        if memo[signature]:
+            found[response_id] = memo[signature]
+    return found
+
+
 # --- audiences -----------------------------------------------------------------------------------
 
 
@@ -317,15 +404,19 @@ def results_for(round_: Any, audience: Audience | str, *, country: str | None = 
         raise DisclosureRefused("participants' results cannot be filtered by country")
     results = aggregate_round(round_, country=country,
                               include_confidential=audience is not Audience.BUYERS)
-    return disclose(results, audience)
+    conditioned = confidentially_conditioned(results) if audience is Audience.BUYERS else None
+    return disclose(results, audience, conditioned=conditioned)
 
 
-def disclose(results: RoundResults, audience: Audience | str) -> DisclosedResults:
+def disclose(results: RoundResults, audience: Audience | str, *,
+             conditioned: Mapping[int, set[str]] | None = None) -> DisclosedResults:
     """The round's results as the audience may see them.
 
     Buyers' figures must leave confidential answers out (`aggregate_round(..., include_confidential=False)`,
     as `results_for` does): with named views of every other answer, an aggregate that counted a
-    confidential answer would give it away by difference.
+    confidential answer would give it away by difference. `conditioned` (buyers; `results_for` passes
+    `confidentially_conditioned(results)`) names per response the answers that depend on a confidential
+    one: their quotes are dropped and a supplier score that counted one is withheld.
     """
     audience = Audience(audience)
     if audience is Audience.BUYERS and results.includes_confidential:
@@ -333,19 +424,39 @@ def disclose(results: RoundResults, audience: Audience | str) -> DisclosedResult
     if audience is Audience.PARTICIPANTS and results.country:
         raise DisclosureRefused("participants' results cannot be filtered by country")
     k = results.k
+    conditioned = conditioned if audience is Audience.BUYERS and conditioned else {}
     sections = []
     for section in results.sections:
         questions = [_disclose_question(result, audience, k) for result in section.questions]
+        withheld_scores: set[int] = set()
         if audience.named:
             distribution: Distribution | None = section.distribution
-            scores = [(supplier, section.scores.get(supplier.response_id)) for supplier in results.suppliers]
+            if conditioned:
+                _drop_conditioned_quotes(questions, conditioned)
+                scored = {q.key for q in section.questions if is_scored_question(q.question)}
+                # Whether or not the follow-up was answered (a withheld score must not tell which).
+                withheld_scores = {rid for rid, keys in conditioned.items() if keys & scored}
+            scores = [(supplier, None if supplier.response_id in withheld_scores
+                       else section.scores.get(supplier.response_id)) for supplier in results.suppliers]
+            if withheld_scores:
+                # Over the scores shown: with the full distribution, n and the mean would give a withheld
+                # score back by difference.
+                distribution = Distribution.of([score for _supplier, score in scores if score is not None])
         else:
             distribution = _anonymous_distribution(section.distribution, k)
             scores = []
         sections.append(DisclosedSection(result=section, questions=questions, distribution=distribution,
-                                         supplier_scores=scores))
+                                         supplier_scores=scores, withheld_scores=withheld_scores))
     return DisclosedResults(results=results, audience=audience, sections=sections,
                             suppliers=list(results.suppliers) if audience.named else [])
+
+
+def _drop_conditioned_quotes(questions: Sequence[DisclosedQuestion], conditioned: Mapping[int, set[str]]) -> None:
+    """Buyers: no named quote from an answer that depends on a confidential one (its presence tells)."""
+    for question in questions:
+        if question.quotes:
+            question.quotes = [quote for quote in question.quotes
+                               if question.key not in conditioned.get(quote.response_id, ())]
 
 
 def _anonymous_distribution(distribution: Distribution, k: int) -> Distribution | None:
@@ -453,21 +564,51 @@ def _named_question(result: QuestionResult, k: int, has_na: bool) -> DisclosedQu
 
 
 def disclose_supplier(answers: SupplierAnswers, audience: Audience | str) -> SupplierAnswers:
-    """A named per-supplier view: buyers get confidential values withheld; participants get nothing."""
+    """A named per-supplier view: buyers get confidential values withheld; participants get nothing.
+
+    For buyers an answer marked confidential keeps `confidential=True` with `withheld=True`; every
+    question that depends on a confidential answer (`conditioned_on`) is listed, in its place, as
+    `withheld=True, confidential=False, visible=True` with no value - whether the supplier was shown it,
+    answered it or not, so that its presence tells nothing - and counts in no score.
+    """
     audience = Audience(audience)
     if not audience.named:
         raise DisclosureRefused("participants never see another supplier's answers")
     if audience is Audience.SECRETARIAT:
         return answers
+    everything = [answer for section_answers in answers.sections.values() for answer in section_answers]
+    confidential = {a.question.key for a in everything if a.confidential and a.visible}
+    questionnaire = _questionnaire_of(everything) if confidential else []
+    conditioned = conditioned_on(questionnaire, confidential)
     sections = {}
     scores: dict[str, float | None] = {}
     for key, section_answers in answers.sections.items():
-        sections[key] = [replace(answer, value=None, comment="", withheld=True) if answer.confidential else answer
-                         for answer in section_answers]
-        values = {a.question.key: a.value for a in section_answers if not a.confidential}
+        stored = {a.question.key: a for a in section_answers}
+        questions = next((list(s.questions) for s in questionnaire if s.key == key),
+                         [a.question for a in section_answers])
+        shown = []
+        for question in questions:
+            answer = stored.get(question.key)
+            if question.key in conditioned:
+                shown.append(SupplierAnswer(question=question, value=None, confidential=False, quotable=False,
+                                            comment="", visible=True, withheld=True))
+            elif answer is None:
+                continue
+            elif answer.confidential:
+                shown.append(replace(answer, value=None, comment="", withheld=True))
+            else:
+                shown.append(answer)
+        sections[key] = shown
+        values = {a.question.key: a.value for a in section_answers
+                  if not a.confidential and a.question.key not in conditioned}
         visible = {a.question.key for a in section_answers if a.visible}
         scores[key] = section_score([a.question for a in section_answers], values, visible)
     return SupplierAnswers(supplier=answers.supplier, sections=sections, scores=scores)
+
+
+def _questionnaire_of(answers: Sequence[SupplierAnswer]) -> list[Any]:
+    """The sections of the questionnaire version the answers belong to, in order."""
+    return list(answers[0].question.version.sections) if answers else []
 
 
 def supplier_feedback(results: RoundResults, response_id: int) -> list[FeedbackRow]:

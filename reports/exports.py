@@ -7,7 +7,9 @@
   country, question key, row, column key, value). The CLI writes it next to the main file as
   `<name>-tables.csv`; the results page offers it as its own download.
 - Header rows: question keys, then question texts (first language), then (multiple choice) options.
-- Audiences: `secretariat` everything; `buyers` confidential answers replaced by "[confidential]";
+- Audiences: `secretariat` everything; `buyers` confidential answers replaced by "[confidential]", and
+  every answer to a question that depends on a confidential answer (`reports.disclosure.conditioned_on`)
+  by "[withheld]" whether or not the supplier was shown or answered it (its presence would tell);
   `participants` refused (`ExportRefused`): a row per supplier is named microdata, and anonymising
   rows of competitors under k-suppression is not something a spreadsheet can guarantee.
 - Only visible answers: an answer hidden by its condition is left blank, as everywhere else.
@@ -22,7 +24,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
@@ -33,9 +35,10 @@ from questionnaire.extensions import db
 from questionnaire.models import Answer, DialogueRound, Organisation, Question, Response, ResponseStatus
 from questionnaire.question_types import is_na, is_number, translate, type_of, visible_parts
 from reports.aggregation import load_version
-from reports.disclosure import Audience, DisclosureRefused
+from reports.disclosure import Audience, DisclosureRefused, condition_sources, conditioned_on
 
 CONFIDENTIAL = "[confidential]"
+WITHHELD = "[withheld]"
 # A cell a spreadsheet could read as a formula or a command: = + - @ or any control character.
 DANGEROUS_START = re.compile(r"^[=+\-@\x00-\x1f\x7f]")
 PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -68,6 +71,8 @@ class _Supplier:
     submitted_at: str
     # question key -> (value, confidential); only visible answers
     answers: dict[str, tuple[Any, bool]]
+    # Questions that depend on one of its confidential answers: withheld from buyers.
+    conditioned: set[str] = field(default_factory=set)
 
 
 def _check_audience(audience: Audience | str) -> Audience:
@@ -107,13 +112,20 @@ def _load(round_: DialogueRound, country: str | None) -> tuple[list[Question], l
     sections = [{"key": section.key, "show_if": section.show_if,
                  "questions": [{"key": q.key, "show_if": q.show_if} for q in section.questions]}
                 for section in version.sections]
+    sources = condition_sources(sections)
+    conditioned: dict[frozenset[str], set[str]] = {}
     suppliers = []
     for response_id, submitted_at, name, ctry in responses:
         answers_of = stored[response_id]
         shown = visible_parts(sections, {key: value for key, (value, _c) in answers_of.items()}).questions
+        visible = {key: item for key, item in answers_of.items() if key in shown}
+        secret = frozenset(key for key, (_value, is_confidential) in visible.items()
+                           if is_confidential and key in sources)
+        if secret and secret not in conditioned:
+            conditioned[secret] = conditioned_on(sections, secret)
         suppliers.append(_Supplier(
             name=name, country=ctry, submitted_at=submitted_at.strftime("%Y-%m-%d %H:%M") if submitted_at else "",
-            answers={key: item for key, item in answers_of.items() if key in shown}))
+            answers=visible, conditioned=conditioned[secret] if secret else set()))
     return list(version.questions()), suppliers
 
 
@@ -138,7 +150,9 @@ def _columns(questions: Sequence[Question], language: str | None) -> list[_Colum
 
 
 def _cell(column: _Column, supplier: _Supplier, audience: Audience, *, typed: bool) -> Any:
-    """One cell: the exported value, blank, "n/a: ..." or the confidential marker for buyers."""
+    """One cell: the exported value, blank, "n/a: ..." or the confidential or withheld marker for buyers."""
+    if audience is Audience.BUYERS and column.question.key in supplier.conditioned:
+        return WITHHELD
     if column.question.key not in supplier.answers:
         return ""
     value, is_confidential = supplier.answers[column.question.key]
@@ -175,6 +189,8 @@ def _main_rows(round_: DialogueRound, audience: Audience, country: str | None,
 
 def _table_rows(question: Question, supplier: _Supplier, audience: Audience) -> Iterable[tuple[int, dict[str, Any]]]:
     """(row number, {column key: exported cell}) of one supplier's table answer."""
+    if audience is Audience.BUYERS and question.key in supplier.conditioned:
+        return [(1, {column["key"]: WITHHELD for column in question.config.get("columns") or []})]
     if question.key not in supplier.answers:
         return []
     value, is_confidential = supplier.answers[question.key]
