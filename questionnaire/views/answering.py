@@ -177,9 +177,9 @@ def _section_evidence(response: Response, section: Section) -> dict[str, list[Ev
     return responses.evidence_for(response, keys) if keys else {}
 
 
-def _spec(page: Page, section: Section, values: dict[str, Any], rows: dict[str, int],
+def _spec(language: str | None, section: Section, values: dict[str, Any], rows: dict[str, int],
           evidence: dict[str, list[Evidence]]) -> SectionFormSpec:
-    return build_section_form(section, language=page.language, values=values, rows=rows, evidence=evidence)
+    return build_section_form(section, language=language, values=values, rows=rows, evidence=evidence)
 
 
 def _render_section(page: Page, section: Section, form: SectionFormBase, spec: SectionFormSpec, *,
@@ -252,8 +252,8 @@ def section(round_id: int, section_key: str):
     values = responses.answer_values(answers)
     page = _page(round_, response, values)
     evidence = _section_evidence(response, section)
-    spec = _spec(page, section, values, _requested_rows(section), evidence)
-    form = spec.form_class(formdata=None, data=form_data(section, answers, response.version))
+    spec = _spec(page.language, section, values, _requested_rows(section), evidence)
+    form = spec.form(formdata=None, data=form_data(section, answers, response.version))
     notice = None
     if section.key not in page.progress.visibility.sections:
         notice = _("This section does not apply given your answers so far; nothing here needs answering.")
@@ -306,11 +306,11 @@ def _save(round_: DialogueRound, response: Response, section: Section, posted: M
     round_id = round_.id
     stored = responses.load_answers(response)
     stored_values = responses.answer_values(stored)
-    page = _page(round_, response, stored_values)
     evidence = _section_evidence(response, section)
-    spec = _spec(page, section, stored_values, rows, evidence)
+    # No progress yet: the save works it out for the answers as saved, and only a refusal shows a page.
+    spec = _spec(_language(round_), section, stored_values, rows, evidence)
     meta = {"csrf": False} if from_pending else {}
-    form = spec.form_class(formdata=formdata, meta=meta)
+    form = spec.form(formdata=formdata, meta=meta)
     valid = form.validate()
     inputs = inputs_from_form(section, form)
     merged = dict(stored_values)
@@ -338,8 +338,8 @@ def _save(round_: DialogueRound, response: Response, section: Section, posted: M
         # Re-show what the user posted, with the table rows they asked for.
         page_now = _page(round_, response, merged)
         evidence_now = _section_evidence(response, section)  # new uploads may have been kept
-        spec_now = _spec(page_now, section, merged, rows, evidence_now)
-        form_now = spec_now.form_class(formdata=formdata)  # with a fresh CSRF token for the next click
+        spec_now = _spec(page_now.language, section, merged, rows, evidence_now)
+        form_now = spec_now.form(formdata=formdata)  # with a fresh CSRF token for the next click
         for field in form:
             if field.errors and field.name in form_now:
                 form_now[field.name].errors = list(field.errors)
@@ -473,8 +473,8 @@ def _conflict(round_: DialogueRound, response: Response, section: Section, poste
     visibility = visible_parts(round_.questionnaire_version.sections, {**values, **{
         k: v.value for k, v in inputs.items() if v.value is not None}})
     differing = _differences(section, inputs, stored, visibility)
-    spec = _spec(page, section, values, {}, _section_evidence(response, section))
-    form = spec.form_class(formdata=None, data={
+    spec = _spec(page.language, section, values, {}, _section_evidence(response, section))
+    form = spec.form(formdata=None, data={
         "based_on_version": response.version, "section_digest": section_digest(section, stored), **{
         resolve_field_name(q): "mine" for q in section.questions}})
     # Everything the user posted goes back as hidden fields, so choosing loses nothing.
@@ -572,8 +572,8 @@ def csrf_failed(error: CSRFError):
         page = _page(round_, response, values)
         rows, _add, _remove = _posted_rows(section, request.form)
         evidence = _section_evidence(response, section)
-        spec = _spec(page, section, values, rows, evidence)
-        form = spec.form_class(formdata=request.form)
+        spec = _spec(page.language, section, values, rows, evidence)
+        form = spec.form(formdata=request.form)
         return _render_section(page, section, form, spec, values=values, stored=values, evidence=evidence,
                                status=400, notice=_(
             "This page was open so long that its security token expired, so your answers were NOT saved yet. "
@@ -606,8 +606,8 @@ def too_large(error: HTTPException):
     values = responses.answer_values(answers)
     page = _page(round_, response, values)
     evidence = _section_evidence(response, section)
-    spec = _spec(page, section, values, {}, evidence)
-    form = spec.form_class(formdata=None, data=form_data(section, answers, response.version))
+    spec = _spec(page.language, section, values, {}, evidence)
+    form = spec.form(formdata=None, data=form_data(section, answers, response.version))
     limit = round(current_app.config.get("MAX_UPLOAD_BYTES", 20 * 1024 * 1024) / 1024 / 1024, 1)
     return _render_section(page, section, form, spec, values=values, stored=values, evidence=evidence,
                            status=413, notice=_(
