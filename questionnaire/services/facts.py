@@ -33,6 +33,7 @@ SINGLE_VALUE_TYPES = frozenset({"yes_no", "single_choice"})
 NUMBER_TYPES = frozenset({"number", "percentage"})
 TEXT_TYPES = frozenset({"text", "long_text"})
 CELL_TEXT_TYPES = frozenset({"yes_no", "single_choice", "date"})
+TEXT_LIMIT = 200
 # Options a multiple-choice question may have for its answers to be stored as one bit mask (exact in a double).
 MASK_LIMIT = 52
 
@@ -143,9 +144,13 @@ def _is_number(value: Any) -> bool:
 
 
 def _text(value: Any) -> str | None:
-    """A scalar as the text it is counted under (None for lists, objects and null)."""
+    """A scalar as the text it is counted under (None for lists, objects and null).
+
+    Cut to TEXT_LIMIT characters: option values and dates are far shorter, and an indexed value must
+    stay small (PostgreSQL refuses index entries over about 2.7 kB).
+    """
     if isinstance(value, str):
-        return value
+        return value[:TEXT_LIMIT]
     if isinstance(value, bool):
         return "true" if value else "false"
     if _is_number(value):
