@@ -130,6 +130,16 @@ def test_the_buyers_supplier_page_says_why_an_answer_is_withheld(setup, client, 
         "Withheld: this question depends on an answer marked confidential") == len(FOLLOW_UPS)
 
 
+def test_the_buyers_results_page_withholds_the_score_alike(setup, client, login):
+    login(client, setup.buyer)
+    html = client.get(f"/rounds/{setup.round.id}/results").get_data(as_text=True)
+    scores = html.split('id="scores-policy"')[1].split("</table>")[0]
+    for name in ("Bravo Systems", "Charlie Computing"):
+        assert f"{name}</a></th>" in scores
+        assert scores.split(f"{name}</a></th>")[1].split("</tr>")[0].count("withheld") == 1
+    assert "Bravo&#39;s words." not in html
+
+
 # --- summaries -----------------------------------------------------------------------------------
 
 
