@@ -349,14 +349,16 @@ class _FactScope:
                    AnswerFact.confidential, AnswerFact.text, AnswerFact.number, AnswerFact.score)
         query = self.where(select(*columns, func.sum(AnswerFact.weight))
                            .where(AnswerFact.kind.in_((KIND_ANSWER, KIND_CELL, KIND_OPTION))), AnswerFact)
-        if not self.include_confidential:
-            query = query.where(AnswerFact.confidential.is_(False))
-        return query.group_by(*columns)
+        return self.open_only(query).group_by(*columns)
+
+    def open_only(self, query: Any) -> Any:
+        """Without confidential answers and their follow-ups, when the figures are for buyers."""
+        return query if self.include_confidential else query.where(AnswerFact.withheld.is_(False))
 
     def quotes(self) -> Any:
         """(question key, response id, text) of the quotable texts."""
-        return self.where(select(AnswerFact.question_key, AnswerFact.response_id, AnswerFact.quote)
-                          .where(AnswerFact.kind == KIND_QUOTE), AnswerFact)
+        return self.open_only(self.where(select(AnswerFact.question_key, AnswerFact.response_id, AnswerFact.quote)
+                                         .where(AnswerFact.kind == KIND_QUOTE), AnswerFact))
 
     def section_scores(self) -> Any:
         """(section key, response id, score) of every stored section score."""
@@ -537,9 +539,11 @@ def _add_unstored(version: QuestionnaireVersion, response_ids: Sequence[int], ta
     for rid in response_ids:
         worked_out = prepared.facts(answers.get(rid, {}))
         for fact in worked_out.rows:
+            if not include_confidential and fact.withheld:
+                continue
             if fact.kind == KIND_QUOTE:
                 quotes.append((fact.question_key, rid, fact.quote or ""))
-            elif include_confidential or not fact.confidential:
+            else:
                 tally.add(*fact[:8], fact.weight)
         for section_key, (score, public) in worked_out.scores.items():
             value = score if include_confidential else public
@@ -551,8 +555,9 @@ def aggregate_round(round_: DialogueRound, *, country: str | None = None,
                     include_confidential: bool = True) -> RoundResults:
     """Aggregate the round's submitted responses (only suppliers of `country` when given).
 
-    With `include_confidential=False` answers marked confidential are left out of every figure and
-    score, as if unanswered (what buyers may see: see `reports.disclosure`).
+    With `include_confidential=False` answers marked confidential, and the answers to questions shown
+    only depending on one of them (`questionnaire.services.facts.follow_ups`), are left out of every
+    figure, quote and score, as if unanswered (what buyers may see: see `reports.disclosure`).
     """
     version = load_version(round_)
     questions = {q.key: q for q in version.questions()}

@@ -2,7 +2,9 @@
 
 It reads the answers' JSON values in SQL and decides visibility and scores per supplier in Python at
 every call (slow: about 1 s for 1,000 suppliers x 100 questions), so it is kept only here, as an
-independent computation of every figure `reports.aggregation.aggregate_round` must give.
+independent computation of every figure `reports.aggregation.aggregate_round` must give. One rule
+was added since: for buyers (`include_confidential=False`) the follow-ups of a confidential answer
+count as not shown, decided by `reports.disclosure.conditioned_on`.
 
 Aggregate a round's submitted responses in the database: per question the summary of its type
 (DESIGN.md section 4), per section maturity scores per supplier and their distribution, the
@@ -59,6 +61,7 @@ from questionnaire.question_types import (
     visible_parts,
 )
 from questionnaire.services.questionnaires import version_load_options
+from reports.disclosure import conditioned_on
 
 # Types whose answer is one value among a known few: counted per value.
 SINGLE_VALUE_TYPES = frozenset({"yes_no", "single_choice", "scale"})
@@ -582,6 +585,17 @@ def aggregate_round(round_: DialogueRound, *, country: str | None = None,
     else:
         everything = frozenset(questions)
         visible = dict.fromkeys(response_ids, everything)
+    if not include_confidential:
+        # Buyers: the follow-ups of a confidential answer count as not shown (by disclosure's own rule).
+        confidential_sources: dict[int, set[str]] = defaultdict(set)
+        for rid, key, _value, is_confidential in rows if wanted and response_ids else []:
+            if is_confidential and key in sources:
+                confidential_sources[rid].add(key)
+        for rid, keys in confidential_sources.items():
+            follow = conditioned_on(version.sections, keys)
+            visible[rid] = visible[rid] - follow
+            for key in follow:
+                hidden[key].add(rid)
     hidden_ids = _hidden_answer_ids(round_, country, hidden)
     scope = _Scope(round_, country, hidden_ids, include_confidential)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import aggregation_reference as reference
 import pytest
-from factories_reports import build_round
+from factories_reports import SUBMITTED, build_round, confidential, quotable
 from sqlalchemy import delete, event, func, select, update
 
 from bench.generate import populate
@@ -137,6 +137,21 @@ def test_stored_facts_of_an_older_version_or_of_a_draft_are_not_read(setup):
     db.session.commit()
     assert_same_as_reference(setup.round)
     assert aggregate_round(setup.round).question("workers").summary["min"] == 5
+
+
+def test_buyers_figures_leave_out_the_follow_ups_of_a_confidential_answer(make_org, make_user):
+    # policy_url is shown only when has_policy is "yes": Bravo's confidential "yes" must not show through it.
+    submitted = [(name, country, dict(answers)) for name, country, answers in SUBMITTED]
+    submitted[1][2]["has_policy"] = confidential("yes")
+    submitted[1][2]["policy_url"] = quotable("https://bravo.test/p")
+    setup = build_round(make_org, make_user, submitted=submitted)
+    for stored in (False, True):
+        if stored:
+            store_all(setup.round)
+        everything = aggregate_round(setup.round).question("policy_url")
+        buyers = aggregate_round(setup.round, include_confidential=False).question("policy_url")
+        assert (everything.respondents, buyers.respondents) == (3, 2)
+        assert_same_as_reference(setup.round)
 
 
 def _open(round_: DialogueRound) -> None:

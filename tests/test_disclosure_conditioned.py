@@ -235,9 +235,6 @@ def test_buyers_cannot_download_evidence_of_a_follow_up_of_a_confidential_answer
 # --- what is left to the aggregation --------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="aggregate_round(include_confidential=False) still counts the follow-ups "
-                                        "of a confidential answer: by difference with the named views a buyer "
-                                        "learns that Bravo answered them (reports/aggregation.py)")
 def test_buyers_counts_leave_out_the_follow_ups_of_a_confidential_answer(setup):
     disclosed = results_for(setup.round, "buyers")
     url = next(q for s in disclosed.sections for q in s.questions if q.key == "policy_url")

@@ -142,7 +142,7 @@ class AnswerFact(db.Model):
     __table_args__ = (
         # Covers the aggregation's one GROUP BY: an index-ordered scan, no table lookups, no sort.
         Index("ix_answer_fact_summary", "round_id", "kind", "question_key", "part", "state", "confidential",
-              "text", "number", "score", "weight"),
+              "text", "number", "score", "weight", "withheld"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,6 +164,9 @@ class AnswerFact(db.Model):
     quote: Mapped[str | None] = mapped_column(Text)
     # How many times the row counts (kind "c": the cells of one column with one value, in one answer).
     weight: Mapped[int] = mapped_column(default=1)
+    # Left out of the buyers' figures: the answer is confidential, or its question is shown only because
+    # of a confidential answer of the same supplier (a follow-up would tell what that answer was).
+    withheld: Mapped[bool] = mapped_column(default=False)
 
 
 class SectionScore(db.Model):

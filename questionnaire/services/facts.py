@@ -4,8 +4,9 @@ A submission is an immutable snapshot, so what aggregation needs of it is worked
 submitted (in the same transaction), and removed when the response is reopened: which questions the
 supplier was shown, each shown answer's state (answered / not applicable), option value, number and
 normalised score, one row per selected multiple-choice option and per filled table cell, the quotable
-texts, and the supplier's maturity per section (with and without its confidential answers). The
-aggregation (`reports.aggregation`) then only groups plain indexed columns.
+texts, and the supplier's maturity per section (with every answer, and for buyers without its
+confidential answers and their follow-ups). The aggregation (`reports.aggregation`) then only
+groups plain indexed columns.
 
 `Response.facts_version` names the response version the stored facts describe; a submitted response
 whose facts are missing or out of date (submitted before these tables existed, or written by other
@@ -25,7 +26,7 @@ from sqlalchemy import delete, insert
 
 from questionnaire.extensions import db
 from questionnaire.models import AnswerFact, Question, QuestionnaireVersion, SectionScore
-from questionnaire.question_types import is_na, type_of, visible_parts
+from questionnaire.question_types import condition_keys, is_na, type_of, visible_parts
 
 KIND_ANSWER, KIND_OPTION, KIND_CELL, KIND_QUOTE = "a", "o", "c", "q"
 ANSWERED, NOT_APPLICABLE, BLANK = "answered", "na", "blank"
@@ -113,6 +114,8 @@ class Fact(NamedTuple):
     quote: str | None = None
     # How many times the row counts (the filled cells of one column with one value, in one answer).
     weight: int = 1
+    # Left out of the buyers' figures (see `follow_ups`).
+    withheld: bool = False
 
 
 class StoredAnswer(NamedTuple):
@@ -162,6 +165,26 @@ def _cell_filled(value: Any) -> bool:
     return value is not None and not isinstance(value, dict | list) and value != ""
 
 
+def follow_ups(sections: Iterable[Mapping[str, Any]], keys: Iterable[str]) -> set[str]:
+    """The questions shown only depending on one of `keys` (their own condition or their section's, or a
+    chain of them): buyers must not learn a confidential answer from which of its follow-ups were answered.
+
+    `sections` is an outline (plain dicts with key, show_if and questions) in questionnaire order: a
+    condition only names an earlier question, so one pass finds every chain.
+    """
+    sources = set(keys)
+    found: set[str] = set()
+    if not sources:
+        return found
+    for section in sections:
+        section_sources = condition_keys(section["show_if"])
+        for question in section["questions"]:
+            if (section_sources | condition_keys(question["show_if"])) & sources:
+                found.add(question["key"])
+                sources.add(question["key"])
+    return found
+
+
 class VersionFacts:
     """A questionnaire version prepared for working out many responses' facts (one per aggregation or submit)."""
 
@@ -183,6 +206,9 @@ class VersionFacts:
         self.option_bits = {key: {o["value"]: 1 << i for i, o in enumerate(q.config.get("options") or [])}
                             for key, q in self.questions.items()
                             if q.type == "multiple_choice" and len(q.config.get("options") or []) <= MASK_LIMIT}
+        # The questions conditions depend on.
+        self.sources = set().union(*(condition_keys(s.show_if) for s in self.sections),
+                                   *(condition_keys(q.show_if) for q in self.questions.values()))
         self._scores: dict[tuple[str, Any], float | None] = {}
 
     def score(self, question: Question, value: Any) -> float | None:
@@ -204,13 +230,15 @@ class VersionFacts:
         """The fact rows and section scores of one submitted response's stored answers."""
         values = {key: answer.value for key, answer in answers.items() if answer.value is not None}
         shown = visible_parts(self.outline, values).questions
+        confidential = {key for key, answer in answers.items() if answer.confidential}
+        withheld = confidential | follow_ups(self.outline, confidential & self.sources)
         rows: list[Fact] = []
         for key, answer in answers.items():
             value = answer.value
             if value is None or key not in shown or key not in self.questions:
                 continue
-            rows.extend(self._answer_facts(key, answer))
-        public = {key: value for key, value in values.items() if not answers[key].confidential}
+            rows.extend(self._answer_facts(key, answer, key in withheld))
+        public = {key: value for key, value in values.items() if key not in withheld}
         scores: dict[str, tuple[float | None, float | None]] = {}
         for section_key, scored in self.scored_by_section:
             if scored:
@@ -218,7 +246,11 @@ class VersionFacts:
                                        section_score(scored, public, shown, self.score))
         return ResponseFacts(rows, scores)
 
-    def _answer_facts(self, key: str, answer: StoredAnswer) -> Iterable[Fact]:
+    def _answer_facts(self, key: str, answer: StoredAnswer, withheld: bool) -> Iterable[Fact]:
+        for fact in self._facts_of(key, answer):
+            yield fact._replace(withheld=True) if withheld else fact
+
+    def _facts_of(self, key: str, answer: StoredAnswer) -> Iterable[Fact]:
         value, confidential = answer.value, bool(answer.confidential)
         kind = self.types[key]
         state = answer_state(value)
