@@ -4,19 +4,20 @@ from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SearchField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, SearchField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from forms.fields import country_choices, language_choices
 
 KIND_LABELS = {"secretariat": _l("Secretariat"), "buyer": _l("Buyer"), "supplier": _l("Supplier")}
+KIND_CHOICES = [SelectChoice(kind, label) for kind, label in KIND_LABELS.items()]
 
 
 class OrganisationForm(FlaskForm):
     """Name, kind and country of an organisation."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()))
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
     country = SelectField(_l("Country"))
     submit = SubmitField(_l("Save"))
 
@@ -86,7 +87,7 @@ class OrganisationFilterForm(FlaskForm):
         csrf = False
 
     q = SearchField(_l("Name contains"), validators=[Optional(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[("", _l("All kinds")), *KIND_LABELS.items()], default="")
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("", _l("All kinds")), *KIND_CHOICES], default="")
     submit = SubmitField(_l("Filter"))
 
 
@@ -101,4 +102,4 @@ class AuditFilterForm(FlaskForm):
 
     def __init__(self, *args, actions: Sequence[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.action.choices = [("", _l("All actions")), *((a, a) for a in actions)]
+        self.action.choices = [SelectChoice("", _l("All actions")), *(SelectChoice(a) for a in actions)]

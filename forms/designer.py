@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import Form
+from wtforms import Form, SelectChoice
 from wtforms.fields import (
     BooleanField,
     DecimalField,
@@ -203,9 +203,9 @@ def condition_choices(questions: Iterable[Any], language: str | None) -> list[Co
     return choices
 
 
-CONDITION_MODES = [("none", _l("Always shown")), ("all", _l("Shown only if all of these hold")),
-                   ("any", _l("Shown only if any of these holds")),
-                   ("advanced", _l("Advanced: a condition written in JSON"))]
+CONDITION_MODES = [SelectChoice("none", _l("Always shown")), SelectChoice("all", _l("Shown only if all of these hold")),
+                   SelectChoice("any", _l("Shown only if any of these holds")),
+                   SelectChoice("advanced", _l("Advanced: a condition written in JSON"))]
 
 
 class ConditionRow(Form):
@@ -275,7 +275,7 @@ def condition_fields(form_class: type[Form], rows: int) -> None:
 def setup_condition_fields(form: Any, choices: Sequence[ConditionChoice], condition: Mapping[str, Any] | None,
                            *, fill: bool) -> None:
     """Give the condition rows their choices and, when `fill`, show a stored condition."""
-    options = [("", _("(choose)"))] + [(c.token, c.label) for c in choices]
+    options = [SelectChoice("", _("(choose)"))] + [SelectChoice(c.token, c.label) for c in choices]
     if fill:
         parsed = condition_rows(condition)
         if parsed is None:
@@ -295,8 +295,8 @@ def setup_condition_fields(form: Any, choices: Sequence[ConditionChoice], condit
         entry.pick.choices = options
         if entry.pick.data and entry.pick.data not in known:
             # A stored condition on a question that is no longer earlier: keep it visible as such.
-            entry.pick.choices = [*options, (entry.pick.data, _("%(value)s (not an earlier question)",
-                                                                 value=entry.pick.data))]
+            entry.pick.choices = [*options, SelectChoice(entry.pick.data, _("%(value)s (not an earlier question)",
+                                                                             value=entry.pick.data))]
 
 
 def condition_data(form: Any) -> dict[str, Any] | None:
@@ -355,9 +355,9 @@ def section_data(form: Any, languages: Sequence[str]) -> dict[str, Any]:
 # --- questions -----------------------------------------------------------------------------------
 
 
-def type_choices() -> list[tuple[str, str]]:
+def type_choices() -> list[SelectChoice]:
     """The twelve question types with their labels."""
-    return [(name, str(qtype.label)) for name, qtype in QUESTION_TYPES.items()]
+    return [SelectChoice(name, str(qtype.label)) for name, qtype in QUESTION_TYPES.items()]
 
 
 def option_form_class(languages: Sequence[str], *, exclusive: bool) -> type[Form]:
@@ -379,7 +379,7 @@ def column_form_class(languages: Sequence[str]) -> type[Form]:
     class ColumnForm(Form):
         key = StringField(_l("Column key"), validators=[Optional(), Length(max=100)])
         label = FormField(text_form(languages, _("Column label"), required=False, max_length=1000))
-        type = SelectField(_l("Column type"), choices=[(name, str(QUESTION_TYPES[name].label))
+        type = SelectField(_l("Column type"), choices=[SelectChoice(name, str(QUESTION_TYPES[name].label))
                                                          for name in COLUMN_TYPES])
         options = TextAreaField(
             _l("Options of a single-choice column"), validators=[Optional()],
@@ -391,7 +391,7 @@ def column_form_class(languages: Sequence[str]) -> type[Form]:
 
 def question_form_class(languages: Sequence[str], type_name: str, *, option_rows: int, column_rows: int,
                         condition_row_count: int,
-                        positions: Sequence[tuple[str, str]] | None = None) -> type[FlaskForm]:
+                        positions: Sequence[SelectChoice] | None = None) -> type[FlaskForm]:
     """The question form for one type: common fields, that type's config, the condition builder.
 
     `positions` (for a new question) offers where in the section it goes.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pycountry
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectChoice
 from wtforms.validators import Length
 
 MIN_PASSWORD_LENGTH = 10
@@ -15,7 +16,7 @@ password_length = Length(
 )
 
 
-def country_choices() -> list[tuple[str, str]]:
+def country_choices() -> list[SelectChoice]:
     """ISO 3166 countries, named in the user's language, sorted by name."""
     import gettext
 
@@ -26,22 +27,23 @@ def country_choices() -> list[tuple[str, str]]:
     except OSError:
         def translate(name: str) -> str:
             return name
-    choices = [(c.alpha_2, translate(c.name)) for c in pycountry.countries]
-    return sorted(choices, key=lambda item: item[1])
+    choices = [SelectChoice(c.alpha_2, translate(c.name)) for c in pycountry.countries]
+    return sorted(choices, key=lambda choice: choice.label)
 
 
-def timezone_choices() -> list[tuple[str, str]]:
+def timezone_choices() -> list[SelectChoice]:
     """IANA time zones by region, e.g. Europe/Brussels."""
     import zoneinfo
 
     regions = ("Africa/", "America/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/")
     names = sorted(name for name in zoneinfo.available_timezones() if name.startswith(regions))
-    return [(name, name.replace("_", " ")) for name in names]
+    return [SelectChoice(name, name.replace("_", " ")) for name in names]
 
 
-def language_choices() -> list[tuple[str, str]]:
+def language_choices() -> list[SelectChoice]:
     """The interface languages, each named in its own language."""
     from babel import Locale
     from flask import current_app
 
-    return [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in current_app.config["LANGUAGES"]]
+    return [SelectChoice(code, Locale.parse(code).get_display_name(code).capitalize())
+            for code in current_app.config["LANGUAGES"]]

@@ -10,6 +10,7 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -75,9 +76,9 @@ class InviteForm(FlaskForm):
     language = SelectField(_l("Contact's language"), validators=[DataRequired()])
     submit = SubmitField(_l("Invite"))
 
-    def __init__(self, *args: object, languages: list[tuple[str, str]] | None = None, **kwargs: object) -> None:
+    def __init__(self, *args: object, languages: list[SelectChoice] | None = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.country.choices = [("", _l("Choose a country")), *country_choices()]
+        self.country.choices = [SelectChoice("", _l("Choose a country")), *country_choices()]
         self.language.choices = languages or []
 
 

@@ -36,7 +36,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from wtforms import Form
+from wtforms import Form, SelectChoice
 from wtforms.fields import (
     BooleanField,
     DateField,
@@ -788,6 +788,7 @@ class YesNo(SingleFieldType):
     label = _l("Yes / no")
     column_type = True
     VALUES = ("yes", "no")
+    CHOICES = (SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No")))
 
     def _check_config(self, config: Mapping[str, Any], languages: Sequence[str] | None,
                       path: str) -> list[Problem]:
@@ -804,7 +805,7 @@ class YesNo(SingleFieldType):
 
     def _field(self, question: QuestionLike, language: str | None, label: str, description: str,
                validators: list[Any]) -> Any:
-        return RadioField(label, description=description, choices=[("yes", _l("Yes")), ("no", _l("No"))],
+        return RadioField(label, description=description, choices=self.CHOICES,
                           validate_choice=False, validators=validators, widget=RADIO_LIST)
 
     def _validate(self, value: Any, question: QuestionLike) -> list[str]:
@@ -850,6 +851,10 @@ class OptionType(SingleFieldType):
     def condition_values(self, question: QuestionLike) -> list[Any] | None:
         return [option["value"] for option in _options(question)]
 
+    def option_choices(self, question: QuestionLike, language: str | None) -> list[SelectChoice]:
+        """The options as field choices, labelled in a language."""
+        return [SelectChoice(o["value"], translate(o["label"], language)) for o in _options(question)]
+
 
 class SingleChoice(OptionType):
     """One option among two or more; stores the option's value."""
@@ -861,11 +866,11 @@ class SingleChoice(OptionType):
 
     def _field(self, question: QuestionLike, language: str | None, label: str, description: str,
                validators: list[Any]) -> Any:
-        choices = [(o["value"], translate(o["label"], language)) for o in _options(question)]
+        choices = self.option_choices(question, language)
         if len(choices) <= MAX_RADIO_OPTIONS:
             return RadioField(label, description=description, choices=choices, validate_choice=False,
                               validators=validators, widget=RADIO_LIST)
-        return SelectField(label, description=description, choices=[("", _l("(choose one)")), *choices],
+        return SelectField(label, description=description, choices=[SelectChoice("", _l("(choose one)")), *choices],
                            validate_choice=False, validators=validators)
 
     def _validate(self, value: Any, question: QuestionLike) -> list[str]:
@@ -907,7 +912,7 @@ class MultipleChoice(OptionType):
 
     def _field(self, question: QuestionLike, language: str | None, label: str, description: str,
                validators: list[Any]) -> Any:
-        choices = [(o["value"], translate(o["label"], language)) for o in _options(question)]
+        choices = self.option_choices(question, language)
         if len(choices) <= MAX_CHECKBOX_OPTIONS:
             return SelectMultipleField(label, description=description, choices=choices, validate_choice=False,
                                        validators=validators, widget=CHECKBOX_LIST)
@@ -1027,7 +1032,7 @@ class Scale(SingleFieldType):
         choices = []
         for point in range(low, high + 1):
             text = translate(labels.get(str(point)), language)
-            choices.append((str(point), f"{point}: {text}" if text else str(point)))
+            choices.append(SelectChoice(str(point), f"{point}: {text}" if text else str(point)))
         return RadioField(label, description=description, choices=choices, validate_choice=False,
                           validators=validators, widget=RADIO_LIST)
 

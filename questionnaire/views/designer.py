@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from forms.answers import build_section_form, comment_field_name, confidential_field_name, quotable_field_name
 from forms.designer import (
@@ -170,7 +171,7 @@ def _new_page(*, blank: BlankQuestionnaireForm | None = None, template: Template
     templates = service.list_templates()
     template = template or TemplateChoiceForm(formdata=None)
     language = _ui_language()
-    template.template.choices = [(t.name, translate(t.title, language)) for t in templates]
+    template.template.choices = [SelectChoice(t.name, translate(t.title, language)) for t in templates]
     if template.template.data is None and templates:
         template.template.data = templates[0].name
     return render_template(
@@ -213,7 +214,7 @@ def from_template():
     me = _me()
     authorise(permissions.can_create_questionnaire(me))
     form = TemplateChoiceForm()
-    form.template.choices = [(t.name, t.name) for t in service.list_templates()]
+    form.template.choices = [SelectChoice(t.name) for t in service.list_templates()]
     if form.validate_on_submit():
         try:
             questionnaire = service.create_from_template(form.template.data, owner=me.organisation, actor=me,
@@ -339,11 +340,11 @@ def _version_page(questionnaire: Questionnaire, version: QuestionnaireVersion, *
     )
 
 
-def _share_choices(questionnaire: Questionnaire) -> list[tuple[int, str]]:
+def _share_choices(questionnaire: Questionnaire) -> list[SelectChoice]:
     editing = {org.id for org in questionnaire.editing_organisations}
     buyers = db.session.scalars(
         select(Organisation).where(Organisation.kind == OrganisationKind.BUYER).order_by(Organisation.name))
-    return [(org.id, org.name) for org in buyers if org.id not in editing]
+    return [SelectChoice(org.id, org.name) for org in buyers if org.id not in editing]
 
 
 @bp.route("/<int:questionnaire_id>")
@@ -623,15 +624,15 @@ def section_move(questionnaire_id: int, section_id: int):
 # --- questions ----------------------------------------------------------------------------------
 
 
-def _positions(section: Section) -> list[tuple[str, str]]:
+def _positions(section: Section) -> list[SelectChoice]:
     """Where a new question may go: the end (first, the default), the start, or after a question."""
-    return [("end", _("At the end of the section")), ("0", _("At the start of the section")),
-            *((str(i + 1), _("After %(key)s", key=q.key)) for i, q in enumerate(section.questions))]
+    return [SelectChoice("end", _("At the end of the section")), SelectChoice("0", _("At the start of the section")),
+            *(SelectChoice(str(i + 1), _("After %(key)s", key=q.key)) for i, q in enumerate(section.questions))]
 
 
 def _question_form(version: QuestionnaireVersion, type_name: str, document: Mapping[str, Any] | None,
                    earlier: Sequence[Question], show_if: Mapping[str, Any] | None,
-                   positions: Sequence[tuple[str, str]] | None = None):
+                   positions: Sequence[SelectChoice] | None = None):
     """The question form for a type: filled from `document` on GET, from the post otherwise."""
     posted = request.method == "POST"
     if posted:

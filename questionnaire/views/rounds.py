@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
+from wtforms import SelectChoice
 
 from forms.auth import ActivateForm
 from forms.rounds import (
@@ -70,8 +71,8 @@ def _language_name(code: str) -> str:
         return code
 
 
-def _language_choices(codes: list[str]) -> list[tuple[str, str]]:
-    return [(code, f"{_language_name(code)} ({code})") for code in codes]
+def _language_choices(codes: list[str]) -> list[SelectChoice]:
+    return [SelectChoice(code, f"{_language_name(code)} ({code})") for code in codes]
 
 
 def _load_round(round_id: int) -> DialogueRound:
@@ -199,8 +200,8 @@ def create():
     versions = {v.id: v for v in rounds.usable_versions(current_user)}
     buyers = rounds.buyer_organisations()
     form = RoundForm()
-    form.version_id.choices = [(v.id, version_label(v)) for v in versions.values()]
-    form.owner_ids.choices = [(org.id, org.name) for org in buyers]
+    form.version_id.choices = [SelectChoice(v.id, version_label(v)) for v in versions.values()]
+    form.owner_ids.choices = [SelectChoice(org.id, org.name) for org in buyers]
     languages = list(dict.fromkeys(code for v in versions.values() for code in v.languages))
     form.languages.choices = _language_choices(languages)
     if not form.is_submitted():
