@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice
 from wtforms.fields import BooleanField, HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.i18n import messages_path
 from wtforms.validators import InputRequired, Length
@@ -96,7 +97,7 @@ class SectionFormSpec:
     value_fields: dict[str, list[str]]
     rows: dict[str, int]
     # The files already attached, per "keep" field: the response's own, so not part of the class.
-    choices: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    choices: dict[str, list[SelectChoice]] = field(default_factory=dict)
 
     def form(self, **kwargs: Any) -> SectionFormBase:
         """An instance of the form (formdata, data, meta as for any WTForms form)."""
@@ -127,7 +128,7 @@ def build_section_form(section: Section, *, language: str | None, values: Mappin
     """
     offered = {q.key: table_rows(q, values.get(q.key), (rows or {}).get(q.key))
                for q in section.questions if q.type == "table"}
-    choices = {File.keep_field_name(q): [(e.id, e.original_name) for e in (evidence or {}).get(q.key, [])]
+    choices = {File.keep_field_name(q): [SelectChoice(e.id, e.original_name) for e in (evidence or {}).get(q.key, [])]
                for q in section.questions if q.type == "file"}
     if not section.version.is_published:
         return replace(_build_section_form(section, language, offered), choices=choices)
@@ -162,7 +163,7 @@ def _build_section_form(section: Section, language: str | None, offered: Mapping
         # Only the conflict page shows it; elsewhere it is absent and means "mine".
         attrs[resolve_field_name(question)] = RadioField(
             _l("Which answer should be saved?"),
-            choices=[("mine", _l("Keep mine")), ("stored", _l("Keep the stored answer"))],
+            choices=[SelectChoice("mine", _l("Keep mine")), SelectChoice("stored", _l("Keep the stored answer"))],
             validate_choice=False)
         fields_by_question[question.key] = names
     form_class = type(f"Section_{section.key}_Form", (SectionFormBase,), attrs)
