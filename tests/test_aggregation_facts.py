@@ -124,6 +124,20 @@ def test_responses_without_stored_facts_are_worked_out_from_their_answers(setup)
     assert_same_as_reference(setup.round)
 
 
+def test_store_missing_stores_what_the_aggregation_worked_out_from_the_answers(setup):
+    version = reference.load_version(setup.round)
+    before = snapshot(aggregate_round(setup.round))
+    assert facts.store_missing(setup.round.id, version) == 6
+    db.session.commit()
+    assert facts.store_missing(setup.round.id, version) == 0
+    versions = db.session.execute(select(Response.facts_version, Response.version, Response.status)
+                                  .where(Response.round_id == setup.round.id)).all()
+    assert all((fv == v) == (status == ResponseStatus.SUBMITTED) for fv, v, status in versions)
+    db.session.expire_all()
+    assert snapshot(aggregate_round(setup.round)) == before
+    assert_same_as_reference(setup.round)
+
+
 def test_stored_facts_of_an_older_version_or_of_a_draft_are_not_read(setup):
     store_all(setup.round)
     alpha = setup.responses["Alpha Devices"]

@@ -22,10 +22,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, insert
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 
 from questionnaire.extensions import db
-from questionnaire.models import AnswerFact, Question, QuestionnaireVersion, SectionScore
+from questionnaire.models import (
+    Answer,
+    AnswerFact,
+    Question,
+    QuestionnaireVersion,
+    Response,
+    ResponseStatus,
+    SectionScore,
+)
 from questionnaire.question_types import condition_keys, is_na, type_of, visible_parts
 
 KIND_ANSWER, KIND_OPTION, KIND_CELL, KIND_QUOTE = "a", "o", "c", "q"
@@ -321,6 +329,48 @@ def store(round_id: int, response_id: int, version: QuestionnaireVersion,
     """Replace a response's facts with those of its answers (the caller sets Response.facts_version)."""
     clear(response_id)
     insert_rows(*table_rows(round_id, response_id, VersionFacts(version).facts(answers)))
+
+
+def store_missing(round_id: int, version: QuestionnaireVersion) -> int:
+    """Store the facts of the round's submitted responses that have none or out-of-date ones (responses
+    submitted before the facts tables existed, or written by other code); returns how many.
+
+    The aggregation works such responses out at every call; this makes it a one-off (for a maintenance
+    command or after an upgrade). A response reopened meanwhile is left alone: facts_version is set only
+    where the response is still submitted at the version the facts describe.
+    """
+    stale = db.session.execute(
+        select(Response.id, Response.version)
+        .where(Response.round_id == round_id, Response.status == ResponseStatus.SUBMITTED,
+               or_(Response.facts_version.is_(None), Response.facts_version != Response.version))
+    ).all()
+    if not stale:
+        return 0
+    ids = [rid for rid, _version in stale]
+    answers: dict[int, dict[str, StoredAnswer]] = {rid: {} for rid in ids}
+    for rid, key, value, is_confidential, is_quotable in db.session.execute(
+            select(Answer.response_id, Answer.question_key, Answer.value, Answer.confidential, Answer.quotable)
+            .where(Answer.response_id.in_(ids))):
+        answers[rid][key] = StoredAnswer(value, is_confidential, is_quotable)
+    db.session.execute(delete(AnswerFact).where(AnswerFact.response_id.in_(ids)))
+    db.session.execute(delete(SectionScore).where(SectionScore.response_id.in_(ids)))
+    prepared = VersionFacts(version)
+    answer_rows: list[dict[str, Any]] = []
+    score_rows: list[dict[str, Any]] = []
+    for rid in ids:
+        more_answers, more_scores = table_rows(round_id, rid, prepared.facts(answers[rid]))
+        answer_rows += more_answers
+        score_rows += more_scores
+    insert_rows(answer_rows, score_rows)
+    table = Response.__table__
+    # Core executemany (not the ORM's bulk update by primary key): the WHERE is the compare-and-set.
+    db.session.execute(
+        update(table)
+        .where(table.c.id == bindparam("rid"), table.c.version == bindparam("v"),
+               table.c.status == ResponseStatus.SUBMITTED.value)
+        .values(facts_version=bindparam("v")),
+        [{"rid": rid, "v": version_number} for rid, version_number in stale])
+    return len(ids)
 
 
 def clear(response_id: int) -> None:
