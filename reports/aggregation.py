@@ -68,12 +68,10 @@ from questionnaire.services.facts import max_score as max_score
 from questionnaire.services.facts import normalised_score as normalised_score
 from questionnaire.services.questionnaires import version_load_options
 
-# Types whose answer is one value among a known few: counted per value.
-SINGLE_VALUE_TYPES = frozenset({"yes_no", "single_choice", "scale"})
 NUMBER_TYPES = frozenset({"number", "percentage"})
 TEXT_TYPES = frozenset({"text", "long_text"})
-# Types that may carry a maturity score.
-SCORED_TYPES = frozenset({"single_choice", "multiple_choice", "scale"})
+# Table column types counted per value.
+CELL_CHOICE_TYPES = frozenset({"yes_no", "single_choice"})
 
 
 # --- what the aggregation returns -------------------------------------------------------------
@@ -604,11 +602,8 @@ def aggregate_round(round_: DialogueRound, *, country: str | None = None,
                         includes_confidential=include_confidential)
 
 
-CELL_CHOICE_TYPES = frozenset({"yes_no", "single_choice"})
-
-
 def _finish_summary(result: QuestionResult) -> None:
-    """Fill in the keys of types counted by `_count_all` alone, and `answered` / `not_applicable`."""
+    """Fill in the summary of types only counted (and of questions without data), `answered` and `not_applicable`."""
     if not result.summary:
         empty = QUESTION_TYPES[result.type].summarise([], result.question)
         empty.pop("answered", None)
