@@ -839,7 +839,7 @@ def preview_forms(version: QuestionnaireVersion, language: str,
     rows: dict[str, int] = {}
     for section in sections:
         spec = build_section_form(section, language=language, values={})
-        forms[section.key] = spec.form_class(formdata=None, meta={"csrf": False})
+        forms[section.key] = spec.form(formdata=None, meta={"csrf": False})
         rows.update(spec.rows)
     return forms, rows
 
