@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from questionnaire.extensions import db
-from questionnaire.models import Organisation, OrganisationKind
+from questionnaire.models import Organisation, OrganisationKind, QuestionnaireVersion
 from questionnaire.services import accounts
 from questionnaire.services.errors import DomainError
 
@@ -29,7 +29,30 @@ def init_db_command() -> None:
     from flask_migrate import upgrade
 
     upgrade(directory=current_app.extensions["migrate"].directory)
+    stored = store_missing_facts()
+    if stored:
+        click.echo(f"Aggregation facts stored for {stored} submitted responses.")
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+def store_missing_facts() -> int:
+    """Store the aggregation facts of submitted responses that have none yet (submitted before an upgrade).
+
+    Aggregation works such responses out on every call; storing them once makes results fast again.
+    """
+    from questionnaire.models import DialogueRound
+    from questionnaire.services import facts
+    from questionnaire.services.questionnaires import version_load_options
+
+    stored = 0
+    for round_ in db.session.scalars(select(DialogueRound)):
+        version = db.session.scalar(
+            select(QuestionnaireVersion).where(QuestionnaireVersion.id == round_.questionnaire_version_id)
+            .options(*version_load_options()))
+        if version is not None:
+            stored += facts.store_missing(round_.id, version)
+    db.session.commit()
+    return stored
 
 
 @click.command("create-user")

@@ -250,3 +250,13 @@ def test_the_number_of_queries_depends_neither_on_suppliers_nor_on_questions(app
         counts.append(_count_queries(lambda round_=round_: aggregate_round(round_)))
     assert counts[0] == counts[1]
     assert counts[1] <= 12
+
+
+def test_init_db_stores_the_facts_missing_after_an_upgrade(setup):
+    from questionnaire.cli import store_missing_facts
+
+    before = snapshot(aggregate_round(setup.round))
+    assert store_missing_facts() == 6
+    assert store_missing_facts() == 0
+    db.session.expire_all()
+    assert snapshot(aggregate_round(setup.round)) == before
