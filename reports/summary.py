@@ -242,9 +242,9 @@ def printed_chapters(disclosed: DisclosedResults, language: str, *,
             chapter.supplier_table = [(supplier.name, _("withheld") if supplier.response_id in section.withheld_scores
                                        else charts.number(score)) for supplier, score in section.supplier_scores]
             if section.withheld_scores:
-                chapter.supplier_note = _("“withheld”: the score counts an answer to a question shown only because "
-                                          "of an answer the supplier marked confidential; figures above are over "
-                                          "the scores shown.")
+                chapter.supplier_note = _("“withheld”: this score could count an answer to a question shown only "
+                                          "because of an answer the supplier marked confidential; figures above are "
+                                          "over the scores shown.")
         chapters.append(chapter)
     return chapters
 

@@ -170,7 +170,7 @@ def test_the_buyers_summary_pdf_neither_quotes_nor_scores_the_follow_up(setup):
     assert "Bravo's words." not in text
     assert "Alpha's open words." in text
     assert "Bravo Systems withheld" in text and "Charlie Computing withheld" in text
-    assert "“withheld”: the score counts an answer" in text
+    assert "“withheld”: this score could count an answer" in text
 
 
 # --- exports -------------------------------------------------------------------------------------
