@@ -54,9 +54,11 @@ system-deps-test:
 translations: $(BIN)/python
 	@$(BIN)/pybabel compile -d questionnaire/translations >/dev/null
 
-# Re-extract messages after changing user-facing text, then translate the .po files.
+# Re-extract messages after changing user-facing text, then translate the .po files. pybabel knows _,
+# gettext, ngettext, pgettext and npgettext; the lazy forms (and _l, our alias of lazy_gettext) are added.
 messages: $(BIN)/python
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o questionnaire/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 \
+		-k lazy_npgettext:1c,2,3 -o questionnaire/translations/messages.pot .
 	$(BIN)/pybabel update -N -i questionnaire/translations/messages.pot -d questionnaire/translations
 
 demo: install

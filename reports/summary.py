@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale, ngettext, pgettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -287,8 +287,8 @@ def summary_pdf(round_: DialogueRound, audience: Audience | str, language: str, 
         facts = [
             (_("Questionnaire"), translate(version.title, language)),
             (_("Co-owning buyers"), owners),
-            (_("Open"), _("%(start)s to %(end)s", start=_date(round_.opens_at, language),
-                          end=_date(round_.closes_at, language))),
+            (pgettext("answering period", "Open"),
+             _("%(start)s to %(end)s", start=_date(round_.opens_at, language), end=_date(round_.closes_at, language))),
             (_("Suppliers invited"), str(disclosed.invited)),
             (_("Responses submitted"), str(disclosed.submitted)),
             (_("Minimum group size (k)"), str(disclosed.k)),
