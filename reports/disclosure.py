@@ -30,9 +30,9 @@ an answer the supplier marked confidential says something about that answer just
 answered (a "policy URL" shown only if "Do you have a policy?" is yes tells the reader "yes"). So
 buyers get such a question withheld, for that supplier, whether or not it was shown or answered -
 its value, its comment, its presence, and the quote it would give - and the same through any chain
-of conditions (`conditioned_on`). The supplier's section score leaves those answers out in the
-per-supplier page; in the summary a score that counted one is withheld for that supplier, and the
-section's distribution is taken over the scores shown.
+of conditions (`conditioned_on`). The buyers' aggregates (`aggregate_round(include_confidential=False)`)
+leave those answers out of every figure, quote and score, as they do the confidential answers; the
+per-supplier page (`disclose_supplier`) and the exports withhold them alike.
 
 With k = 2 a small category is exactly 1 and its label says so: k = 2 protects little by design.
 The number of submitted suppliers who skipped an optional question (submitted - respondents) is not
@@ -42,15 +42,10 @@ treated as sensitive.
 from __future__ import annotations
 
 import enum
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import select
-
-from questionnaire.extensions import db
-from questionnaire.models import Answer, Response, ResponseStatus
 from questionnaire.question_types import condition_keys
 from reports.aggregation import (
     Distribution,
@@ -62,7 +57,6 @@ from reports.aggregation import (
     SupplierAnswers,
     SupplierRow,
     aggregate_round,
-    is_scored_question,
     section_score,
 )
 
@@ -154,9 +148,6 @@ class DisclosedSection:
     distribution: Distribution | None
     # Named audiences only: (supplier, score) in supplier name order.
     supplier_scores: list[tuple[SupplierRow, float | None]] = field(default_factory=list)
-    # Buyers: response ids whose score here is withheld (it counted an answer that depends on a
-    # confidential one); their score reads None in `supplier_scores`.
-    withheld_scores: set[int] = field(default_factory=set)
 
     @property
     def section(self) -> Any:
@@ -365,35 +356,6 @@ def conditioned_on(sections: Iterable[Any], confidential: Iterable[str]) -> set[
     return found
 
 
-def confidentially_conditioned(results: RoundResults) -> dict[int, set[str]]:
-    """Per submitted response (of `results`), the questions buyers get withheld for it (`conditioned_on`)."""
-    sections = results.version.sections
-    sources = condition_sources(sections)
-    response_ids = {supplier.response_id for supplier in results.suppliers}
-    if not sources or not response_ids:
-        return {}
-    rows = db.session.execute(
-        select(Answer.response_id, Answer.question_key)
-        .join(Response, Response.id == Answer.response_id)
-        .where(Response.round_id == results.round.id, Response.status == ResponseStatus.SUBMITTED,
-               Answer.confidential.is_(True), Answer.question_key.in_(sorted(sources)))
-    ).all()
-    keys: dict[int, set[str]] = defaultdict(set)
-    for response_id, key in rows:
-        if response_id in response_ids:
-            keys[response_id].add(key)
-    # Suppliers with the same confidential sources share the work (a large round has few distinct sets).
-    memo: dict[frozenset[str], set[str]] = {}
-    found = {}
-    for response_id, confidential in keys.items():
-        signature = frozenset(confidential)
-        if signature not in memo:
-            memo[signature] = conditioned_on(sections, signature)
-        if memo[signature]:
-            found[response_id] = memo[signature]
-    return found
-
-
 # --- audiences -----------------------------------------------------------------------------------
 
 
@@ -404,19 +366,16 @@ def results_for(round_: Any, audience: Audience | str, *, country: str | None = 
         raise DisclosureRefused("participants' results cannot be filtered by country")
     results = aggregate_round(round_, country=country,
                               include_confidential=audience is not Audience.BUYERS)
-    conditioned = confidentially_conditioned(results) if audience is Audience.BUYERS else None
-    return disclose(results, audience, conditioned=conditioned)
+    return disclose(results, audience)
 
 
-def disclose(results: RoundResults, audience: Audience | str, *,
-             conditioned: Mapping[int, set[str]] | None = None) -> DisclosedResults:
+def disclose(results: RoundResults, audience: Audience | str) -> DisclosedResults:
     """The round's results as the audience may see them.
 
     Buyers' figures must leave confidential answers out (`aggregate_round(..., include_confidential=False)`,
     as `results_for` does): with named views of every other answer, an aggregate that counted a
-    confidential answer would give it away by difference. `conditioned` (buyers; `results_for` passes
-    `confidentially_conditioned(results)`) names per response the answers that depend on a confidential
-    one: their quotes are dropped and a supplier score that counted one is withheld.
+    confidential answer would give it away by difference; the same goes for the answers that depend
+    on a confidential one (`conditioned_on`), which that aggregation leaves out too.
     """
     audience = Audience(audience)
     if audience is Audience.BUYERS and results.includes_confidential:
@@ -424,39 +383,19 @@ def disclose(results: RoundResults, audience: Audience | str, *,
     if audience is Audience.PARTICIPANTS and results.country:
         raise DisclosureRefused("participants' results cannot be filtered by country")
     k = results.k
-    conditioned = conditioned if audience is Audience.BUYERS and conditioned else {}
     sections = []
     for section in results.sections:
         questions = [_disclose_question(result, audience, k) for result in section.questions]
-        withheld_scores: set[int] = set()
         if audience.named:
             distribution: Distribution | None = section.distribution
-            if conditioned:
-                _drop_conditioned_quotes(questions, conditioned)
-                scored = {q.key for q in section.questions if is_scored_question(q.question)}
-                # Whether or not the follow-up was answered (a withheld score must not tell which).
-                withheld_scores = {rid for rid, keys in conditioned.items() if keys & scored}
-            scores = [(supplier, None if supplier.response_id in withheld_scores
-                       else section.scores.get(supplier.response_id)) for supplier in results.suppliers]
-            if withheld_scores:
-                # Over the scores shown: with the full distribution, n and the mean would give a withheld
-                # score back by difference.
-                distribution = Distribution.of([score for _supplier, score in scores if score is not None])
+            scores = [(supplier, section.scores.get(supplier.response_id)) for supplier in results.suppliers]
         else:
             distribution = _anonymous_distribution(section.distribution, k)
             scores = []
         sections.append(DisclosedSection(result=section, questions=questions, distribution=distribution,
-                                         supplier_scores=scores, withheld_scores=withheld_scores))
+                                         supplier_scores=scores))
     return DisclosedResults(results=results, audience=audience, sections=sections,
                             suppliers=list(results.suppliers) if audience.named else [])
-
-
-def _drop_conditioned_quotes(questions: Sequence[DisclosedQuestion], conditioned: Mapping[int, set[str]]) -> None:
-    """Buyers: no named quote from an answer that depends on a confidential one (its presence tells)."""
-    for question in questions:
-        if question.quotes:
-            question.quotes = [quote for quote in question.quotes
-                               if question.key not in conditioned.get(quote.response_id, ())]
 
 
 def _anonymous_distribution(distribution: Distribution, k: int) -> Distribution | None:

@@ -167,7 +167,6 @@ class PrintedChapter:
     score_chart: Markup | None = None
     score_table: Markup | None = None
     supplier_table: list[tuple[str, str]] = field(default_factory=list)
-    supplier_note: str = ""
 
 
 @dataclass
@@ -239,12 +238,8 @@ def printed_chapters(disclosed: DisclosedResults, language: str, *,
                                 note=_("fewer than %(k)d suppliers scored", k=k))
             chapter.score_chart = charts.box_plot([row], title=_("Maturity of %(section)s", section=title))
             chapter.score_table = charts.distribution_table([row], caption=_("Maturity 0-100 across suppliers"))
-            chapter.supplier_table = [(supplier.name, _("withheld") if supplier.response_id in section.withheld_scores
-                                       else charts.number(score)) for supplier, score in section.supplier_scores]
-            if section.withheld_scores:
-                chapter.supplier_note = _("“withheld”: this score could count an answer to a question shown only "
-                                          "because of an answer the supplier marked confidential; figures above are "
-                                          "over the scores shown.")
+            chapter.supplier_table = [(supplier.name, charts.number(score))
+                                      for supplier, score in section.supplier_scores]
         chapters.append(chapter)
     return chapters
 

@@ -130,13 +130,14 @@ def test_the_buyers_supplier_page_says_why_an_answer_is_withheld(setup, client, 
         "Withheld: this question depends on an answer marked confidential") == len(FOLLOW_UPS)
 
 
-def test_the_buyers_results_page_withholds_the_score_alike(setup, client, login):
+def test_the_buyers_results_page_scores_a_confidential_yes_and_no_alike(setup, client, login):
     login(client, setup.buyer)
     html = client.get(f"/rounds/{setup.round.id}/results").get_data(as_text=True)
     scores = html.split('id="scores-policy"')[1].split("</table>")[0]
-    for name in ("Bravo Systems", "Charlie Computing"):
-        assert f"{name}</a></th>" in scores
-        assert scores.split(f"{name}</a></th>")[1].split("</tr>")[0].count("withheld") == 1
+    cells = [scores.split(f"{name}</a></th>")[1].split("</tr>")[0].split('class="num">')[1].split("<")[0]
+             for name in ("Bravo Systems", "Charlie Computing")]
+    # Same open answers, and the scored follow-up "review" counts for neither.
+    assert cells[0] == cells[1]
     assert "Bravo&#39;s words." not in html
 
 
@@ -152,25 +153,24 @@ def test_buyers_get_no_named_quote_from_a_follow_up_of_a_confidential_answer(set
     assert "Bravo's words." in {q.text for q in notes.quotes}
 
 
-def test_buyers_get_a_score_that_counts_a_follow_up_withheld_and_a_distribution_without_it(setup):
+def test_the_buyers_summary_scores_match_the_supplier_page(setup):
+    """The score a buyer reads in the summary is the one it could work out from the answers it sees."""
     disclosed = results_for(setup.round, "buyers")
     policy = next(s for s in disclosed.sections if s.key == "policy")
-    bravo, charlie = setup.response_id("Bravo Systems"), setup.response_id("Charlie Computing")
-    # Charlie's confidential "no" too: a score withheld for Bravo alone would say that Bravo answered "yes".
-    assert policy.withheld_scores == {bravo, charlie}
-    scores = {supplier.response_id: score for supplier, score in policy.supplier_scores}
-    assert scores[bravo] is None and scores[charlie] is None
-    assert policy.distribution.n == sum(score is not None for score in scores.values())
+    scores = {supplier.name: score for supplier, score in policy.supplier_scores}
+    for name in ("Alpha Devices", "Bravo Systems", "Charlie Computing"):
+        assert scores[name] == _view(setup, name, "buyers")[1].scores["policy"], name
+    assert scores["Bravo Systems"] == scores["Charlie Computing"]
 
 
-def test_the_buyers_summary_pdf_neither_quotes_nor_scores_the_follow_up(setup):
+def test_the_buyers_summary_pdf_does_not_quote_the_follow_up_and_says_why(setup):
     from reports.summary import summary_pdf
 
     text = pdf_text(summary_pdf(setup.round, "buyers", "en"))
     assert "Bravo's words." not in text
     assert "Alpha's open words." in text
-    assert "Bravo Systems withheld" in text and "Charlie Computing withheld" in text
-    assert "“withheld”: this score could count an answer" in text
+    assert "Bravo's board" not in text and "bravo.test" not in text
+    assert "its answers are left out of this edition's figures, quotes and scores too" in text
 
 
 # --- exports -------------------------------------------------------------------------------------
@@ -232,7 +232,7 @@ def test_buyers_cannot_download_evidence_of_a_follow_up_of_a_confidential_answer
     assert can_download_evidence(setup.secretariat, files["Bravo Systems"])
 
 
-# --- what is left to the aggregation --------------------------------------------------------------
+# --- the buyers' aggregates --------------------------------------------------------------
 
 
 def test_buyers_counts_leave_out_the_follow_ups_of_a_confidential_answer(setup):
@@ -240,3 +240,4 @@ def test_buyers_counts_leave_out_the_follow_ups_of_a_confidential_answer(setup):
     url = next(q for s in disclosed.sections for q in s.questions if q.key == "policy_url")
     # Alpha, Echo and Foxtrot: open "yes"; Bravo's URL follows a confidential "yes".
     assert url.respondents == 3
+
