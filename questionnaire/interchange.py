@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from questionnaire.errors import DomainError
 from questionnaire.question_types import (
@@ -58,7 +59,8 @@ class FormatError(DomainError):
 
     def summary(self) -> str:
         """One line per problem, after a count."""
-        lines = [_("The questionnaire file was refused: %(num)d problem(s).", num=len(self.problems))]
+        lines = [ngettext("The questionnaire file was refused: %(num)d problem.",
+                          "The questionnaire file was refused: %(num)d problems.", len(self.problems))]
         lines += [str(problem) for problem in self.problems]
         return "\n".join(lines)
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 from reports.aggregation import Distribution
@@ -252,8 +253,9 @@ def box_plot(rows: Sequence[BoxRow], *, title: str, low: float = 0, high: float 
             if d.median is not None:
                 body.append(f'<line x1="{x_of(d.median):.1f}" y1="{top:.1f}" x2="{x_of(d.median):.1f}" '
                             f'y2="{bottom:.1f}" stroke="{LINE_COLOUR}" stroke-width="2.5"/>')
-            text = _("median %(median)s, quartiles %(q1)s\u2013%(q3)s, %(n)d suppliers",
-                     median=number(d.median), q1=number(d.q1), q3=number(d.q3), n=d.n)
+            text = ngettext("median %(median)s, quartiles %(q1)s\u2013%(q3)s, %(n)d supplier",
+                            "median %(median)s, quartiles %(q1)s\u2013%(q3)s, %(n)d suppliers", d.n,
+                            median=number(d.median), q1=number(d.q1), q3=number(d.q3), n=d.n)
             if d.min is not None and d.max is not None:
                 text += "; " + _("range %(min)s\u2013%(max)s", min=number(d.min), max=number(d.max))
             described.append(f"{row.label}: {text}")

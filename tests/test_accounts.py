@@ -81,7 +81,7 @@ def test_short_reset_lifetime_from_configuration(app_factory, make_user, smtp, m
     client = app.test_client()
     make_user(email="quick@example.org")
     ask_for_reset(client, "quick@example.org")
-    assert "expires in 1 minutes" in smtp.body(smtp.to("quick@example.org")[0])
+    assert "expires in 1 minute." in smtp.body(smtp.to("quick@example.org")[0])
     path = link_in(smtp, "quick@example.org", "/password/reset/")
     assert client.get(path).status_code == 200
     real_now = int(time.time())

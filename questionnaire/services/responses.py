@@ -20,6 +20,7 @@ from typing import IO, Any, TypeAlias
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import Row, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
@@ -391,7 +392,8 @@ def submit(response: Response, based_on_version: int, user: User, *, ip: str | N
     values = answer_values(answers)
     result = progress(version_of(response), values)
     if result.unanswered:
-        raise NotAllowed(_("%(num)d required questions are still unanswered.", num=len(result.unanswered)))
+        raise NotAllowed(ngettext("%(num)d required question is still unanswered.",
+                                   "%(num)d required questions are still unanswered.", len(result.unanswered)))
     now = utcnow()
     # The compare-and-set makes a double click (two requests at once) submit once: the second finds
     # the status already changed and gets the first one's submission back.

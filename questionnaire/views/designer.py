@@ -21,7 +21,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -251,8 +251,9 @@ def upload():
         return _new_page(upload=form), 400
     db.session.commit()
     if parsed.warnings:
-        flash(_("The file is imported. %(num)d text(s) lack a translation; they are listed below.",
-                num=len(parsed.warnings)), "warning")
+        flash(ngettext("The file is imported. %(num)d text lacks a translation; it is listed below.",
+                       "The file is imported. %(num)d texts lack a translation; they are listed below.",
+                       len(parsed.warnings)), "warning")
     else:
         flash(_("The file is imported as a draft questionnaire."), "success")
     return redirect(_designer_url(questionnaire))

@@ -10,7 +10,7 @@ from io import BytesIO
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -210,6 +210,7 @@ def publish(round_id: int) -> Any:
         current_app.logger.exception("publication mail for round %s failed", round_id)
         flash(_("The summary is published, but the e-mails to the suppliers could not all be sent."), "warning")
     else:
-        flash(_("The participants' summary is published; %(num)d people were told by e-mail.", num=sent),
+        flash(ngettext("The participants' summary is published; %(num)d person was told by e-mail.",
+                       "The participants' summary is published; %(num)d people were told by e-mail.", sent),
               "success")
     return redirect(url_for("reports.round_reports", round_id=round_id))

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, get_locale, get_timezone
+from flask_babel import format_datetime, get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -411,7 +411,8 @@ def answer_clarification(round_id: int, clarification_id: int):
     except DomainError as exc:
         return _refuse(exc, round_id, "rounds.clarifications")
     db.session.commit()
-    flash(_("The answer is published and e-mailed to %(n)d invited suppliers.", n=sent), "success")
+    flash(ngettext("The answer is published and e-mailed to %(n)d invited supplier.",
+                   "The answer is published and e-mailed to %(n)d invited suppliers.", sent, n=sent), "success")
     return redirect(url_for("rounds.clarifications", round_id=round_id))
 
 
