@@ -238,7 +238,8 @@ def _advance_version(response: Response, based_on_version: int) -> None:
     if result.rowcount != 1:
         db.session.expire(response)
         raise Conflict(_("Someone else saved this response after you opened the page."))
-    db.session.expire(response, ["version"])
+    # The UPDATE matched the version we hold, so the row now has exactly the next one: no need to read it.
+    set_committed_value(response, "version", based_on_version + 1)
 
 
 # --- saving ------------------------------------------------------------------------------------
