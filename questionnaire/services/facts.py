@@ -3,7 +3,8 @@
 A submission is an immutable snapshot, so what aggregation needs of it is worked out once, when it is
 submitted (in the same transaction), and removed when the response is reopened: which questions the
 supplier was shown, each shown answer's state (answered / not applicable), option value, number and
-normalised score, one row per selected multiple-choice option and per filled table cell, the quotable
+normalised score (a multiple-choice answer carries its ticked options as a bit mask, or past
+MASK_LIMIT options one row per ticked option), one row per filled table cell, the quotable
 texts, and the supplier's maturity per section (with every answer, and for buyers without its
 confidential answers and their follow-ups). The aggregation (`reports.aggregation`) then only
 groups plain indexed columns.
