@@ -1,6 +1,10 @@
 """CSV and XLSX exports of a round's submitted responses: one row per supplier, one column per question.
 
 - Multiple choice: one column per option ("1" when chosen, "" when not; "n/a: ..." for N/A).
+- Section scores: XLSX has a sheet "Section scores", one row per supplier and one column per scored
+  section, with the maturity (0-100) the audience's summary gives (`reports.disclosure.results_for`:
+  the buyers' scores leave out confidential answers and their follow-ups); the named summaries point
+  to it when they have too many suppliers to print the scores.
 - Tables: XLSX puts each table question on its own sheet (one row per table row, with the supplier);
   CSV cannot hold several sheets, so the main CSV has one column per table question with its row
   count, and `export_tables_csv` writes the table rows as a second CSV in long format (supplier,
@@ -35,7 +39,7 @@ from questionnaire.extensions import db
 from questionnaire.models import Answer, DialogueRound, Organisation, Question, Response, ResponseStatus
 from questionnaire.question_types import is_na, is_number, translate, type_of, visible_parts
 from reports.aggregation import load_version
-from reports.disclosure import Audience, DisclosureRefused, condition_sources, conditioned_on
+from reports.disclosure import Audience, DisclosureRefused, condition_sources, conditioned_on, results_for
 
 CONFIDENTIAL = "[confidential]"
 WITHHELD = "[withheld]"
@@ -251,6 +255,27 @@ def _sheet_title(key: str, taken: set[str]) -> str:
     return title
 
 
+def section_score_rows(round_: DialogueRound, audience: Audience | str, *,
+                       country: str | None = None) -> list[list[Any]]:
+    """Header rows (section keys, then titles) and one row per supplier of its section scores (0-100).
+
+    The disclosed scores of the audience, as its summary prints them; blank where a supplier has none.
+    """
+    checked = _check_audience(audience)
+    disclosed = results_for(round_, checked, country=country)
+    language = _language(round_)
+    sections = [section for section in disclosed.sections if section.result.is_scored]
+    scores = [{supplier.response_id: score for supplier, score in section.supplier_scores} for section in sections]
+    rows: list[list[Any]] = [
+        ["supplier", "country", *(section.key for section in sections)],
+        ["Supplier", "Country", *(translate(section.section.title, language) for section in sections)],
+    ]
+    for supplier in disclosed.suppliers:
+        values = [by_response.get(supplier.response_id) for by_response in scores]
+        rows.append([supplier.name, supplier.country, *("" if v is None else round(v, 1) for v in values)])
+    return [[neutralise(value) for value in row] for row in rows]
+
+
 def export_xlsx(round_: DialogueRound, audience: Audience | str, *, country: str | None = None) -> bytes:
     """The workbook: sheet "Responses" plus one sheet per table question."""
     checked = _check_audience(audience)
@@ -261,8 +286,12 @@ def export_xlsx(round_: DialogueRound, audience: Audience | str, *, country: str
     sheet.freeze_panes = "B3"  # before the first row: a write-only sheet writes its view first
     for row in rows:
         sheet.append([_xlsx_safe(v) for v in row])
+    scores = workbook.create_sheet("Section scores")
+    scores.freeze_panes = "B3"
+    for row in section_score_rows(round_, checked, country=country):
+        scores.append([_xlsx_safe(v) for v in row])
     language = _language(round_)
-    taken = {"responses"}
+    taken = {"responses", "section scores"}
     for question in (q for q in questions if q.type == "table"):
         table = workbook.create_sheet(_sheet_title(question.key, taken))
         columns = question.config.get("columns") or []

@@ -2,7 +2,8 @@
 
 Whatever an audience may not see has already been removed by `reports.disclosure`; this module
 only lays the disclosed figures out: cover, contents, key findings, one chapter per section with a
-chart and a table per question, quotes, and a note on method.
+chart and a table per question, quotes, then (named editions) every supplier's section scores in one
+matrix, and a note on method.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ FINDINGS = 3
 QUOTES_PER_QUESTION = 5
 # A quote longer than this is cut at a word boundary and marked " […]": a summary is read at a meeting.
 QUOTE_CHARACTERS = 700
+# Section columns per table of the supplier matrix: 17 scores of "62.5" in small type still fit an A4
+# page beside the names; a questionnaire with more scored sections gets the matrix in several tables.
+MATRIX_SECTIONS = 17
+# Above this many suppliers the matrix is not printed (at 1,000 it is 18 pages of figures and 15-20 s of
+# layout): the summary points to the XLSX export's "Section scores" sheet, which sorts and filters.
+MATRIX_SUPPLIERS = 200
 
 
 def quotes_per_question() -> int:
@@ -166,7 +173,21 @@ class PrintedChapter:
     questions: list[PrintedResult]
     score_chart: Markup | None = None
     score_table: Markup | None = None
-    supplier_table: list[tuple[str, str]] = field(default_factory=list)
+    # The chapter's column in the supplier matrix (named editions, scored sections only).
+    matrix_column: int | None = None
+
+
+@dataclass
+class SupplierMatrix:
+    """Every supplier's section scores in one table: suppliers as rows, scored sections as columns.
+
+    One compact table instead of one table per section: at 1,000 suppliers the 17 per-section tables
+    made a named summary 440 pages long. `columns` are (column number, chapter); each row is a
+    supplier's name and its printed scores in column order (a dash where it has no score).
+    """
+
+    columns: list[tuple[int, PrintedChapter]]
+    rows: list[tuple[str, list[str]]]
 
 
 @dataclass
@@ -238,10 +259,34 @@ def printed_chapters(disclosed: DisclosedResults, language: str, *,
                                 note=_("fewer than %(k)d suppliers scored", k=k))
             chapter.score_chart = charts.box_plot([row], title=_("Maturity of %(section)s", section=title))
             chapter.score_table = charts.distribution_table([row], caption=_("Maturity 0-100 across suppliers"))
-            chapter.supplier_table = [(supplier.name, charts.number(score))
-                                      for supplier, score in section.supplier_scores]
         chapters.append(chapter)
     return chapters
+
+
+def supplier_matrices(disclosed: DisclosedResults, chapters: Sequence[PrintedChapter],
+                      columns: int = MATRIX_SECTIONS, max_suppliers: int | None = None) -> list[SupplierMatrix]:
+    """The named editions' supplier x section score tables (none for participants, without scores, or
+    with more than `max_suppliers` suppliers: then the export has them).
+
+    Scores are the disclosed ones (`DisclosedSection.supplier_scores`): the buyers' leave out
+    confidential answers and their follow-ups exactly as the per-supplier page does.
+    """
+    if not disclosed.audience.named or not disclosed.suppliers:
+        return []
+    scored = [chapter for chapter in chapters if chapter.disclosed.result.is_scored]
+    if len(disclosed.suppliers) > (MATRIX_SUPPLIERS if max_suppliers is None else max_suppliers):
+        return []
+    for number, chapter in enumerate(scored, start=1):
+        chapter.matrix_column = number
+    scores = [{supplier.response_id: score for supplier, score in chapter.disclosed.supplier_scores}
+              for chapter in scored]
+    matrices = []
+    for start in range(0, len(scored), max(1, columns)):
+        part = range(start, min(start + max(1, columns), len(scored)))
+        rows = [(supplier.name, [charts.number(scores[i].get(supplier.response_id)) for i in part])
+                for supplier in disclosed.suppliers]
+        matrices.append(SupplierMatrix(columns=[(i + 1, scored[i]) for i in part], rows=rows))
+    return matrices
 
 
 def findings(disclosed: DisclosedResults, chapters: Sequence[PrintedChapter]) -> dict[str, list[Finding]]:
@@ -274,6 +319,9 @@ def summary_pdf(round_: DialogueRound, audience: Audience | str, language: str, 
     disclosed = results_for(round_, audience)
     with force_locale(language):
         chapters = printed_chapters(disclosed, language, quote_limit=quotes_per_question())
+        matrices = supplier_matrices(disclosed, chapters)
+        named_scores = audience.named and bool(disclosed.suppliers) and any(
+            c.disclosed.result.is_scored for c in chapters)
         overview_rows = [charts.BoxRow(c.title, c.disclosed.distribution,
                                        note=_("fewer than %(k)d suppliers scored", k=disclosed.k))
                          for c in chapters if c.disclosed.result.is_scored]
@@ -293,6 +341,7 @@ def summary_pdf(round_: DialogueRound, audience: Audience | str, language: str, 
             document_title=_("Dialogue summary: %(round)s", round=round_.title), running_title=round_.title,
             audience_label=audience_label(audience), audience=audience, audience_name=audience_name(audience),
             round=round_, disclosed=disclosed, chapters=chapters, facts=facts, rate=rate,
+            matrices=matrices, scores_in_export=named_scores and not matrices,
             findings=findings(disclosed, chapters),
             overview_chart=charts.box_plot(overview_rows, title=_("Maturity by section")) if overview_rows else None,
             overview_table=charts.distribution_table(overview_rows, caption=_("Maturity 0-100 by section"))

@@ -83,7 +83,7 @@ def test_tables_csv_lists_every_row_in_long_format(setup):
 
 def test_xlsx_has_the_responses_sheet_and_a_sheet_per_table(setup):
     workbook = load_workbook(io.BytesIO(export_xlsx(setup.round, "secretariat")))
-    assert workbook.sheetnames == ["Responses", "factories"]
+    assert workbook.sheetnames == ["Responses", "Section scores", "factories"]
     sheet = workbook["Responses"]
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     keys = rows[0]
@@ -141,7 +141,7 @@ def test_cli_exports_csv_with_a_tables_file_and_xlsx(setup, runner, tmp_path):
     workbook_path = tmp_path / "round.xlsx"
     result = runner.invoke(args=["report", "export", str(setup.round.id), "--format", "xlsx", "-o", str(workbook_path)])
     assert result.exit_code == 0, result.output
-    assert load_workbook(workbook_path).sheetnames == ["Responses", "factories"]
+    assert load_workbook(workbook_path).sheetnames == ["Responses", "Section scores", "factories"]
 
 
 def test_cli_refuses_participants_and_unknown_rounds(setup, runner, tmp_path):
@@ -152,3 +152,20 @@ def test_cli_refuses_participants_and_unknown_rounds(setup, runner, tmp_path):
     result = runner.invoke(args=["report", "export", "987654", "-o", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 2
     assert not (tmp_path / "x.xlsx").exists()
+
+
+@pytest.mark.parametrize("audience", ["secretariat", "buyers"])
+def test_xlsx_has_each_suppliers_section_scores_as_the_audiences_summary_gives_them(setup, audience):
+    from reports.disclosure import results_for
+
+    workbook = load_workbook(io.BytesIO(export_xlsx(setup.round, audience)))
+    rows = [list(row) for row in workbook["Section scores"].iter_rows(values_only=True)]
+    disclosed = results_for(setup.round, audience)
+    scored = [section for section in disclosed.sections if section.result.is_scored]
+    assert scored and rows[0] == ["supplier", "country", *(section.key for section in scored)]
+    assert rows[1][:2] == ["Supplier", "Country"]
+    assert [row[0] for row in rows[2:]] == [supplier.name for supplier in disclosed.suppliers]
+    for column, section in enumerate(scored, start=2):
+        expected = {supplier.name: None if score is None else round(score, 1)
+                    for supplier, score in section.supplier_scores}
+        assert {row[0]: row[column] for row in rows[2:]} == expected

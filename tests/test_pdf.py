@@ -257,7 +257,9 @@ def test_the_buyers_summary_names_suppliers_and_leaves_confidential_answers_out(
     text = pdf_text(_summary(known, "buyers"))
     assert "Buyers: confidential, suppliers named" in text
     assert "Minerals 6 100% Labour 3 50% Environment 1 17%" in text
-    assert "Alpha Devices 25 Beta Systems 25 Delta Hardware 75" in text
+    # One supplier x section matrix (columns: policy, practice), not one table per section.
+    assert "Supplier 1 2 Alpha Devices 25 100 Beta Systems 25 100 Delta Hardware 75 50" in text
+    assert "in column 1 of the table “Maturity per supplier and section”" in text
     assert "Audits alone do not find forced labour. (Alpha Devices)" in text
     assert "Springfield" not in text
     assert "Suppliers who submitted" in text
