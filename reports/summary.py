@@ -48,6 +48,8 @@ MATRIX_SECTIONS = 17
 # Above this many suppliers the matrix is not printed (at 1,000 it is 18 pages of figures and 15-20 s of
 # layout): the summary points to the XLSX export's "Section scores" sheet, which sorts and filters.
 MATRIX_SUPPLIERS = 200
+# The text width of an A4 page (static/css/pdf.css: 210 mm less two 18 mm margins).
+MATRIX_WIDTH_MM = 174
 
 
 def quotes_per_question() -> int:
@@ -188,6 +190,11 @@ class SupplierMatrix:
 
     columns: list[tuple[int, PrintedChapter]]
     rows: list[tuple[str, list[str]]]
+
+    @property
+    def width_mm(self) -> int:
+        """The table's width: a few sections get narrow columns next to the names, not half a page each."""
+        return min(MATRIX_WIDTH_MM, 50 + 12 * len(self.columns))
 
 
 @dataclass
@@ -342,6 +349,7 @@ def summary_pdf(round_: DialogueRound, audience: Audience | str, language: str, 
             audience_label=audience_label(audience), audience=audience, audience_name=audience_name(audience),
             round=round_, disclosed=disclosed, chapters=chapters, facts=facts, rate=rate,
             matrices=matrices, scores_in_export=named_scores and not matrices,
+            many_suppliers=len(disclosed.suppliers) > MATRIX_SUPPLIERS,
             findings=findings(disclosed, chapters),
             overview_chart=charts.box_plot(overview_rows, title=_("Maturity by section")) if overview_rows else None,
             overview_table=charts.distribution_table(overview_rows, caption=_("Maturity 0-100 by section"))

@@ -51,8 +51,16 @@ def test_above_the_threshold_the_summary_points_to_the_export_instead(known, mon
     assert "With 6 suppliers, this summary does not print each supplier's section scores" in text
     assert "sheet “Section scores”" in text
     assert "Supplier 1 2" not in text
-    # The distribution and the list of suppliers stay.
+    # The distribution stays; the list of suppliers prints names and countries in columns.
     assert "Maturity 0-100 across suppliers" in text and "Suppliers who submitted" in text
+    assert "Suppliers by name, with their country." in text
+    assert "Alpha Devices (France)" in text
+    assert "Submitted responses, by supplier name" not in text
+
+
+def test_a_small_round_keeps_the_list_with_submission_times(known):
+    text = pdf_text(summary_pdf(known.round, "secretariat", "en"))
+    assert "Submitted responses, by supplier name" in text and "Alpha Devices France" in text
 
 
 def test_the_per_section_tables_are_gone(known):
