@@ -123,6 +123,9 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)
+    from questionnaire.services.mail import listen_for_commits
+
+    listen_for_commits()  # e-mails queued by a transaction go out when it commits
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
     talisman.init_app(

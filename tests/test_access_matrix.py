@@ -386,10 +386,10 @@ def _own_org(world: World, role: str) -> int:
 def _outbox_message(world: World, role: str) -> str:
     from pathlib import Path
 
-    from questionnaire.services.mail import send_mail
+    from questionnaire.services.mail import batch, send_mail
 
     assert world.app.config["MAIL_BACKEND"] == BACKEND_PATH, "use config=OUTBOX on this row"
-    with world.app.test_request_context():
+    with world.app.test_request_context(), batch():  # written at once, not at a commit
         send_mail("someone@example.org", "password_reset", language="en", user=world.users["supplier"],
                   link="http://localhost/", minutes=60)
     (written,) = Path(world.app.config["OUTBOX_DIR"]).glob("*.eml")

@@ -325,6 +325,7 @@ def test_reminders_go_only_to_suppliers_that_have_not_submitted_once_a_day(db, s
         assert forced.sent == 2
         next_day = invitations.remind(dialogue_round, actor=buyer, now=now + timedelta(days=1))
         assert next_day.sent == 2
+        db.session.commit()  # e-mail goes out with the commit
     assert len(smtp.messages) == 6
 
 

@@ -84,12 +84,14 @@ def test_with_a_mail_server_the_outbox_page_explains_and_smtp_receives(client, m
     assert client.get("/outbox/anything.eml").status_code == 404
 
 
-def test_email_templates_render_outside_a_request(app, smtp):
-    """Commands run by cron (reminders) send mail with no request around them."""
+def test_email_templates_render_outside_a_request(app, db, smtp):
+    """Commands run by cron (reminders) send mail with no request around them, when they commit."""
     from questionnaire.models import Organisation, OrganisationKind, User
     from questionnaire.services.mail import send_mail
 
     organisation = Organisation(name="Cron org", kind=OrganisationKind.BUYER, country="BE")
     user = User(email="cron@example.org", name="Cron", organisation=organisation)
     send_mail(user.email, "password_reset", language="fr", user=user, link="http://localhost/x", minutes=60)
+    assert smtp.messages == []  # not before the commit
+    db.session.commit()
     assert smtp.to("cron@example.org")

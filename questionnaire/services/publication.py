@@ -48,12 +48,14 @@ def recipients(dialogue_round: DialogueRound) -> list[Recipient]:
 def send_publication_mail(dialogue_round: DialogueRound) -> int:
     """E-mail every recipient that the summary is on their dashboard (call after the commit)."""
     from questionnaire.services.links import external_url
-    from questionnaire.services.mail import send_mail
+    from questionnaire.services.mail import batch, send_mail
 
     link = external_url("main.dashboard")
     sent = 0
-    for recipient in recipients(dialogue_round):
-        send_mail(recipient.email, "summary_published", language=recipient.language, round=dialogue_round,
-                  name=recipient.name, link=link)
-        sent += 1
+    # At once and through one connection: the publication is committed already; MailNotSent names who was missed.
+    with batch():
+        for recipient in recipients(dialogue_round):
+            send_mail(recipient.email, "summary_published", language=recipient.language, round=dialogue_round,
+                      name=recipient.name, link=link)
+            sent += 1
     return sent

@@ -451,15 +451,16 @@ def _bump_data_version(round_id: int) -> None:
 def send_receipt(submission: Submission, user: User) -> None:
     """E-mail the submitting user a receipt (call after the commit: mail cannot be taken back)."""
     from questionnaire.services.links import external_url
-    from questionnaire.services.mail import send_mail
+    from questionnaire.services.mail import batch, send_mail
 
     response = submission.response
     # Layers above (reports) add the supplier's copy as PDF through app.extensions["receipt_attachments"].
     attachments = [item for hook in current_app.extensions.get("receipt_attachments", [])
                    for item in hook(submission, user)]
-    send_mail(user.email, "submission_receipt", language=user.language, user=user, submission=submission,
-              response=response, round=response.round,
-              link=external_url("answering.overview", round_id=response.round_id), attachments=attachments)
+    with batch():  # at once: the submission is committed already, and the caller reports a failure
+        send_mail(user.email, "submission_receipt", language=user.language, user=user, submission=submission,
+                  response=response, round=response.round,
+                  link=external_url("answering.overview", round_id=response.round_id), attachments=attachments)
 
 
 def reopen(response: Response, user: User, *, ip: str | None = None) -> Response:

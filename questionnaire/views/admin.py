@@ -23,15 +23,12 @@ from questionnaire.extensions import db
 from questionnaire.models import AuditEvent, Organisation, OrganisationKind, User
 from questionnaire.services import accounts, outbox
 from questionnaire.services.errors import DomainError
+from questionnaire.services.mail import undelivered
 from questionnaire.views.helpers import authorise, client_ip, get_or_404
 
 bp = Blueprint("admin", __name__)
 
 AUDIT_PAGE_SIZE = 50
-
-# smtplib's errors and refused connections are all OSErrors; so are outbox write failures.
-MAIL_ERRORS = (OSError,)
-
 
 @bp.context_processor
 def _labels() -> dict[str, object]:
@@ -54,15 +51,6 @@ def _load_user(user_id: int) -> User:
     target = get_or_404(User, user_id)
     authorise(permissions.can_view_user(_me(), target), hide=True)
     return target
-
-
-def _mail_failed(form: object) -> None:
-    """Undo the half-done change and tell the user that the e-mail did not go out."""
-    db.session.rollback()
-    current_app.logger.exception("Sending an e-mail failed")
-    form.form_errors.append(  # type: ignore[attr-defined]
-        _("The e-mail could not be sent, so nothing was saved. Try again in a few minutes.")
-    )
 
 
 # --- organisations ------------------------------------------------------------------------------
@@ -135,17 +123,19 @@ def create_organisation():
                 )
         except DomainError as exc:
             _organisation_refused(form, exc)
-        except MAIL_ERRORS:
-            _mail_failed(form)
-            return _organisation_form_page(form, None, 503)
         else:
-            db.session.commit()
+            db.session.commit()  # sends the invitation, if any
             if invited is None:
                 flash(_("The organisation %(name)s is created. Now invite its first user.",
                         name=organisation.name), "success")
                 return redirect(url_for("admin.invite_user", org_id=organisation.id))
-            flash(_("The organisation %(name)s is created and %(email)s is invited.",
-                    name=organisation.name, email=invited.email), "success")
+            if undelivered():
+                flash(_("The organisation %(name)s is created, but the invitation e-mail to %(email)s could not "
+                        "be sent. Send it again from this page in a few minutes.",
+                        name=organisation.name, email=invited.email), "warning")
+            else:
+                flash(_("The organisation %(name)s is created and %(email)s is invited.",
+                        name=organisation.name, email=invited.email), "success")
             return redirect(url_for("admin.organisation", org_id=organisation.id))
     return _organisation_form_page(form, None)
 
@@ -209,13 +199,14 @@ def invite_user(org_id: int):
         except DomainError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
-        except MAIL_ERRORS:
-            _mail_failed(form)
-            return render_template("admin/invite.html", form=form, organisation=organisation), 503
         else:
-            db.session.commit()
-            flash(_("%(email)s is invited. The invitation link works for a limited time.",
-                    email=invited.email), "success")
+            db.session.commit()  # sends the invitation
+            if undelivered():
+                flash(_("%(email)s is added, but the invitation e-mail could not be sent. Send it again from "
+                        "this page in a few minutes.", email=invited.email), "warning")
+            else:
+                flash(_("%(email)s is invited. The invitation link works for a limited time.",
+                        email=invited.email), "success")
             return redirect(url_for("admin.organisation", org_id=organisation.id))
     status = 400 if form.errors else 200
     return render_template("admin/invite.html", form=form, organisation=organisation), status
@@ -235,13 +226,11 @@ def resend_invitation(user_id: int):
         db.session.rollback()
         flash(str(exc), "error")
         return back
-    except MAIL_ERRORS:
-        db.session.rollback()
-        current_app.logger.exception("Sending an invitation failed")
+    db.session.commit()  # sends the invitation; a failure is logged and told here
+    if undelivered():
         flash(_("The e-mail could not be sent. Try again in a few minutes."), "error")
-        return back
-    db.session.commit()
-    flash(_("The invitation is sent to %(email)s again.", email=target.email), "success")
+    else:
+        flash(_("The invitation is sent to %(email)s again.", email=target.email), "success")
     return back
 
 
