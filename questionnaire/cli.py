@@ -230,9 +230,17 @@ def round_remind_command(round_id: int, force: bool) -> None:
     except DomainError as exc:
         db.session.rollback()
         fail(str(exc))
-    db.session.commit()
+    db.session.commit()  # sends the reminders
     click.echo(f"Round {round_id}: {result.sent} reminders sent; {result.already_submitted} already submitted; "
                f"{result.reminded_today} already reminded today.")
+    from questionnaire.services.mail import undelivered
+
+    missed = undelivered()
+    if missed:
+        # Counted as reminded today: --force sends them again once the mail server is back.
+        click.echo(f"Error: {len(missed)} reminders could not be sent (see the log): {', '.join(missed)}. "
+                   "Run again with --force to retry.", err=True)
+        sys.exit(1)
 
 
 def register_commands(app: Flask) -> None:

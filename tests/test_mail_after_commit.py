@@ -170,3 +170,22 @@ def test_receipt_that_cannot_be_sent_is_flagged_and_the_submission_stands(app, c
     assert db.session.scalar(select(func.count(Submission.id))) == 1
     assert smtp.messages == []
 
+
+def test_round_remind_command_sends_after_its_commit_and_fails_loudly_when_mail_is_down(
+        app, db, smtp, connections, buyer, dialogue_round, monkeypatch):
+    with app.test_request_context():
+        for i in range(3):
+            invitations.invite_supplier(dialogue_round, f"Supplier {i}", "DE", f"c{i}@s{i}.example", "en",
+                                        actor=buyer)
+        db.session.commit()
+    smtp.messages.clear()
+    connections.clear()
+    runner = app.test_cli_runner()
+    sent = runner.invoke(args=["round", "remind", str(dialogue_round.id)])
+    assert sent.exit_code == 0, sent.output
+    assert len(smtp.messages) == 3 and len(connections) == 1
+
+    monkeypatch.setattr(app.extensions["mailman"], "port", _closed_port())
+    failed = runner.invoke(args=["round", "remind", str(dialogue_round.id), "--force"])
+    assert failed.exit_code == 1
+    assert "3 reminders could not be sent" in failed.output and "c0@s0.example" in failed.output
