@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, pgettext
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
 
 
-def french(english: str) -> str | None:
-    """The French catalogue's text for a message, or None while it is not translated yet."""
+def french(english: str, context: str | None = None) -> str | None:
+    """The French catalogue's text for a message (in a pgettext context if given), or None while untranslated."""
     with force_locale("fr"):
-        translated = gettext(english)
+        translated = pgettext(context, english) if context else gettext(english)
     return translated if translated != english else None
 
 
