@@ -124,6 +124,9 @@ def test_a_mail_server_down_after_the_commit_keeps_the_invitation_and_is_logged(
     assert db.session.scalar(select(Invitation.contact_email)) == "compliance@acme.example"
     assert "Cannot connect" in caplog.text
     assert smtp.messages == []
+    # The owner is told, on the page the redirect leads to, which e-mail did not leave.
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The e-mail to compliance@acme.example could not be sent" in page
 
 
 def test_the_addresses_a_commit_could_not_reach_are_reported(app, db, smtp, buyer, dialogue_round, monkeypatch):

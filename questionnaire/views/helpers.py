@@ -5,12 +5,27 @@ from __future__ import annotations
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import abort, flash, request
+from flask_babel import ngettext
 from sqlalchemy.orm import DeclarativeBase
 
 from questionnaire.extensions import db
 
 M = TypeVar("M", bound=DeclarativeBase)
+
+
+def warn_undelivered() -> None:
+    """After a commit: tell the user which e-mails of the action could not be sent (they were logged too)."""
+    from questionnaire.services.mail import undelivered
+
+    missed = undelivered()
+    if missed:
+        flash(ngettext("The e-mail to %(emails)s could not be sent: the mail server did not take it. "
+                       "The action itself is saved; send it again later.",
+                       "%(num)d e-mails could not be sent (%(emails)s): the mail server did not take them. "
+                       "The action itself is saved; send them again later.",
+                       len(missed), emails=", ".join(missed[:5]) + (", ..." if len(missed) > 5 else "")),
+              "warning")
 
 
 def client_ip() -> str | None:

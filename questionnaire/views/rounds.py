@@ -38,7 +38,7 @@ from questionnaire.question_types import translate
 from questionnaire.services import clarifications, invitations, rounds
 from questionnaire.services.errors import DomainError
 from questionnaire.views.auth import start_session
-from questionnaire.views.helpers import authorise, client_ip
+from questionnaire.views.helpers import authorise, client_ip, warn_undelivered
 
 bp = Blueprint("rounds", __name__)
 
@@ -103,6 +103,7 @@ def _owner_button(round_id: int, allowed: Callable[[Any, DialogueRound], bool],
         return _refuse(exc, round_id)
     db.session.commit()
     flash(message, "success")
+    warn_undelivered()
     return redirect(url_for("rounds.detail", round_id=round_id))
 
 
@@ -126,7 +127,9 @@ def _owner_form_post(round_id: int, allowed: Callable[[Any, DialogueRound], bool
         # The rollback expired the round: the page shows it as stored.
         return _render_owner_page(rounds.get_round(round_id), 400, **{form_name: form})  # type: ignore[arg-type]
     db.session.commit()
-    return done(dialogue_round, result)
+    outcome = done(dialogue_round, result)
+    warn_undelivered()
+    return outcome
 
 
 def answer_url(dialogue_round: DialogueRound) -> str | None:
@@ -413,6 +416,7 @@ def answer_clarification(round_id: int, clarification_id: int):
     db.session.commit()
     flash(ngettext("The answer is published and e-mailed to %(n)d invited supplier.",
                    "The answer is published and e-mailed to %(n)d invited suppliers.", sent, n=sent), "success")
+    warn_undelivered()
     return redirect(url_for("rounds.clarifications", round_id=round_id))
 
 
