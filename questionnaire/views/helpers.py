@@ -20,7 +20,7 @@ def warn_undelivered() -> None:
 
     missed = undelivered()
     if missed:
-        flash(ngettext("The e-mail to %(emails)s could not be sent: the mail server did not take it. "
+        flash(ngettext("%(num)d e-mail could not be sent (%(emails)s): the mail server did not take it. "
                        "The action itself is saved; send it again later.",
                        "%(num)d e-mails could not be sent (%(emails)s): the mail server did not take them. "
                        "The action itself is saved; send them again later.",
