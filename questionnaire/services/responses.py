@@ -255,6 +255,17 @@ class AnswerInput:
     quotable: bool = False
 
 
+def with_inputs(values: Mapping[str, Any], inputs: Mapping[str, AnswerInput]) -> dict[str, Any]:
+    """The answer values as they are once these inputs are saved (a blank input clears its answer)."""
+    result = dict(values)
+    for key, item in inputs.items():
+        if item.value is None:
+            result.pop(key, None)
+        else:
+            result[key] = item.value
+    return result
+
+
 class InvalidAnswers(DomainError):
     """Some values do not fit their question; `problems` maps question keys to messages."""
 
@@ -290,12 +301,7 @@ def save_section(response: Response, section: Section, inputs: Mapping[str, Answ
                             keys=", ".join(sorted(unknown))))
     if stored is None:
         stored = load_answers(response)
-    merged = answer_values(stored)
-    for key, item in inputs.items():
-        if item.value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = item.value
+    merged = with_inputs(answer_values(stored), inputs)
     # Evaluated with the answers as they are after this save: hidden questions keep what they had.
     visibility = visible_parts(version_of(response).sections, merged)
     shown = {key: item for key, item in inputs.items() if visibility.shows(key)}
@@ -326,13 +332,7 @@ def save_section(response: Response, section: Section, inputs: Mapping[str, Answ
         db.session.execute(statement)
     _forget_removed_evidence(response, questions, stored, inputs, visibility)
     # The answers as they are now, without reading them back: hidden questions keep what they had.
-    after = answer_values(stored)
-    for key, item in shown.items():
-        if item.value is None:
-            after.pop(key, None)
-        else:
-            after[key] = item.value
-    result = _refresh_progress_values(response, after)
+    result = _refresh_progress_values(response, with_inputs(answer_values(stored), shown))
     response.updated_at = now
     response.updated_by = user
     db.session.flush()

@@ -313,12 +313,7 @@ def _save(round_: DialogueRound, response: Response, section: Section, posted: M
     form = spec.form(formdata=formdata, meta=meta)
     valid = form.validate()
     inputs = inputs_from_form(section, form)
-    merged = dict(stored_values)
-    for key, item in inputs.items():
-        if question_value_present(item):
-            merged[key] = item.value
-        else:
-            merged.pop(key, None)
+    merged = responses.with_inputs(stored_values, inputs)
     visibility = visible_parts(round_.questionnaire_version.sections, merged)
     if not valid:
         # Errors on questions that the answers hide do not count: their values are not saved.
@@ -410,11 +405,6 @@ def _save(round_: DialogueRound, response: Response, section: Section, posted: M
     flash(_("Your answers are saved.") if not from_pending else
           _("You were logged out while answering. The answers you had sent are now saved."), "success")
     return redirect(_after_save(round_id, saved.progress, section, posted, rows, add_row, remove_row))
-
-
-def question_value_present(item: AnswerInput) -> bool:
-    """Whether an input carries a value (blank inputs clear the answer)."""
-    return item.value is not None
 
 
 def _apply_resolutions(section: Section, form: SectionFormBase, inputs: dict[str, AnswerInput],
