@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from questionnaire.extensions import db
+from questionnaire.models import Response
 
 AUDIENCE_CHOICES = ("participants", "buyers", "secretariat")
 
@@ -63,13 +64,16 @@ def report_summary_command(round_id: int, audience: str, language: str | None, o
     write_output(data, output)
 
 
-def _response(response_id: int) -> object:
-    from questionnaire.models import Response
-
+def _response_in(response_id: int, language: str | None) -> tuple[Response, str]:
+    """The response, and the language asked for (default: its round's first), refused if the round lacks it."""
     response = db.session.get(Response, response_id)
     if response is None:
         fail(f"There is no response {response_id}.")
-    return response
+    assert response is not None  # fail() exits
+    languages = response.round.languages
+    language = language or languages[0]
+    _check_language(language, languages, f"Response {response_id}")
+    return response, language
 
 
 @report_group.command("response")
@@ -81,11 +85,8 @@ def report_response_command(response_id: int, language: str | None, output: str)
     """Write a supplier's copy of its answers in RESPONSE_ID, as PDF."""
     from reports.documents import response_copy_pdf
 
-    response = _response(response_id)
-    languages = response.round.languages  # type: ignore[attr-defined]
-    language = language or languages[0]
-    _check_language(language, languages, f"Response {response_id}")
-    write_output(response_copy_pdf(response, language), output)  # type: ignore[arg-type]
+    response, language = _response_in(response_id, language)
+    write_output(response_copy_pdf(response, language), output)
 
 
 @report_group.command("feedback")
@@ -98,13 +99,10 @@ def report_feedback_command(response_id: int, language: str | None, output: str)
     from questionnaire.models import ResponseStatus
     from reports.summary import feedback_pdf
 
-    response = _response(response_id)
-    if response.status != ResponseStatus.SUBMITTED:  # type: ignore[attr-defined]
+    response, language = _response_in(response_id, language)
+    if response.status != ResponseStatus.SUBMITTED:
         fail(f"Response {response_id} is not submitted: there are no scores to compare yet.")
-    languages = response.round.languages  # type: ignore[attr-defined]
-    language = language or languages[0]
-    _check_language(language, languages, f"Response {response_id}")
-    write_output(feedback_pdf(response, language), output)  # type: ignore[arg-type]
+    write_output(feedback_pdf(response, language), output)
 
 
 @report_group.command("blank")
