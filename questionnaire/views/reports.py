@@ -6,6 +6,7 @@ fetcher); these handlers only authorise, pick the cached or freshly built bytes 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from io import BytesIO
 from typing import Any
 
@@ -160,17 +161,24 @@ def blank(round_id: int, lang: str) -> Any:
     return _send_pdf(data, f"questionnaire-{_slug(dialogue_round.title)}-{lang}.pdf")
 
 
-@bp.route("/rounds/<int:round_id>/reports/our-response.pdf")
-@login_required
-def response_copy(round_id: int) -> Any:
-    """The supplier's copy of its own answers."""
+def _own_document(round_id: int, allowed: Callable[[Any, Response], bool],
+                  build: Callable[[Response, str], bytes], name: str) -> Any:
+    """A PDF about the user's own organisation's response: 404 without one, refused unless `allowed`."""
     dialogue_round = _round_or_404(round_id)
     own = _own_response(dialogue_round)
     if own is None:
         abort(404)
-    authorise(permissions.can_download_response_copy(current_user, own))
-    data = documents.response_copy_pdf(own, _language(dialogue_round, request.args.get("lang")))
-    return _send_pdf(data, f"our-response-{_slug(dialogue_round.title)}.pdf")
+    authorise(allowed(current_user, own))
+    data = build(own, _language(dialogue_round, request.args.get("lang")))
+    return _send_pdf(data, f"{name}-{_slug(dialogue_round.title)}.pdf")
+
+
+@bp.route("/rounds/<int:round_id>/reports/our-response.pdf")
+@login_required
+def response_copy(round_id: int) -> Any:
+    """The supplier's copy of its own answers."""
+    return _own_document(round_id, permissions.can_download_response_copy, documents.response_copy_pdf,
+                         "our-response")
 
 
 @bp.route("/rounds/<int:round_id>/reports/our-feedback.pdf")
@@ -179,13 +187,7 @@ def feedback(round_id: int) -> Any:
     """The supplier's section scores against its peers."""
     from reports.summary import feedback_pdf
 
-    dialogue_round = _round_or_404(round_id)
-    own = _own_response(dialogue_round)
-    if own is None:
-        abort(404)
-    authorise(permissions.can_download_feedback(current_user, own))
-    data = feedback_pdf(own, _language(dialogue_round, request.args.get("lang")))
-    return _send_pdf(data, f"our-feedback-{_slug(dialogue_round.title)}.pdf")
+    return _own_document(round_id, permissions.can_download_feedback, feedback_pdf, "our-feedback")
 
 
 @bp.route("/rounds/<int:round_id>/publish", methods=["POST"])
