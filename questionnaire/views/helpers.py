@@ -10,14 +10,13 @@ from flask_babel import ngettext
 from sqlalchemy.orm import DeclarativeBase
 
 from questionnaire.extensions import db
+from questionnaire.services.mail import undelivered
 
 M = TypeVar("M", bound=DeclarativeBase)
 
 
 def warn_undelivered() -> None:
     """After a commit: tell the user which e-mails of the action could not be sent (they were logged too)."""
-    from questionnaire.services.mail import undelivered
-
     missed = undelivered()
     if missed:
         flash(ngettext("%(num)d e-mail could not be sent (%(emails)s): the mail server did not take it. "
