@@ -17,7 +17,7 @@ from typing import Any
 from babel import support
 from flask import current_app
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 from wtforms.fields import BooleanField, HiddenField, IntegerField, RadioField, TextAreaField
@@ -27,6 +27,7 @@ from wtforms.validators import InputRequired, Length
 from questionnaire.models import Evidence, Question, Section
 from questionnaire.question_types import DEFAULT_TABLE_ROWS, MAX_TABLE_ROWS, File, Table, type_of
 from questionnaire.services.responses import AnswerInput, AnswerRow
+from questionnaire.widgets import HIDDEN_INPUT
 
 MAX_COMMENT_LENGTH = 5000
 
@@ -72,10 +73,10 @@ class SectionFormBase(FlaskForm):
                 return None
             return _wtforms_translations(str(get_locale() or "en"))
 
-    based_on_version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+    based_on_version = IntegerField(widget=HIDDEN_INPUT, validators=[InputRequired()])
     # What this section's answers were when the page was built: a stale version whose section
     # nobody else changed is no conflict.
-    section_digest = HiddenField()
+    section_digest = HiddenField(widget=HIDDEN_INPUT)
 
 
 def section_digest(section: Section, answers: Mapping[str, AnswerRow]) -> str:
@@ -124,7 +125,8 @@ def build_section_form(section: Section, *, language: str | None, values: Mappin
                        evidence: Mapping[str, Sequence[Evidence]] | None = None) -> SectionFormSpec:
     """A form class for one section page, with one set of fields per question.
 
-    For a published (frozen) version the class is built once per language and table rows offered.
+    For a published (frozen) version the class is built once per questionnaire language, user
+    interface language (the labels are translated when the class is built) and table rows offered.
     """
     offered = {q.key: table_rows(q, values.get(q.key), (rows or {}).get(q.key))
                for q in section.questions if q.type == "table"}
@@ -133,7 +135,7 @@ def build_section_form(section: Section, *, language: str | None, values: Mappin
     if not section.version.is_published:
         return replace(_build_section_form(section, language, offered), choices=choices)
     cache: dict[tuple[Any, ...], SectionFormSpec] = current_app.extensions.setdefault("section_forms", {})
-    key = (section.id, language, tuple(sorted(offered.items())))
+    key = (section.id, language, str(get_locale() or ""), tuple(sorted(offered.items())))
     spec = cache.get(key)
     if spec is None:
         if len(cache) >= FORM_CACHE_SIZE:
@@ -153,17 +155,18 @@ def _build_section_form(section: Section, language: str | None, offered: Mapping
         value_fields[question.key] = list(names)
         attrs.update(type_fields)
         attrs[comment_field_name(question)] = TextAreaField(
-            _l("Comment (optional)"), validators=[Length(max=MAX_COMMENT_LENGTH)])
-        attrs[confidential_field_name(question)] = BooleanField(_l("Confidential: secretariat only"))
-        attrs[quotable_field_name(question)] = BooleanField(_l("May be quoted anonymously"))
+            _("Comment (optional)"), validators=[Length(max=MAX_COMMENT_LENGTH)])
+        attrs[confidential_field_name(question)] = BooleanField(_("Confidential: secretariat only"))
+        attrs[quotable_field_name(question)] = BooleanField(_("May be quoted anonymously"))
         names += [comment_field_name(question), confidential_field_name(question), quotable_field_name(question)]
         if question.type == "table":
-            attrs[rows_field_name(question)] = HiddenField(default=str(row_count or DEFAULT_TABLE_ROWS))
+            attrs[rows_field_name(question)] = HiddenField(default=str(row_count or DEFAULT_TABLE_ROWS),
+                                                           widget=HIDDEN_INPUT)
             names.append(rows_field_name(question))
         # Only the conflict page shows it; elsewhere it is absent and means "mine".
         attrs[resolve_field_name(question)] = RadioField(
-            _l("Which answer should be saved?"),
-            choices=[SelectChoice("mine", _l("Keep mine")), SelectChoice("stored", _l("Keep the stored answer"))],
+            _("Which answer should be saved?"),
+            choices=[SelectChoice("mine", _("Keep mine")), SelectChoice("stored", _("Keep the stored answer"))],
             validate_choice=False)
         fields_by_question[question.key] = names
     form_class = type(f"Section_{section.key}_Form", (SectionFormBase,), attrs)

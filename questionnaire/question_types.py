@@ -35,7 +35,6 @@ from babel.numbers import format_decimal, format_percent
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
 from wtforms import Form, SelectChoice
 from wtforms.fields import (
     BooleanField,
@@ -51,7 +50,20 @@ from wtforms.fields import (
     URLField,
 )
 from wtforms.validators import StopValidation, ValidationError
-from wtforms.widgets import ListWidget, html_params
+
+from questionnaire.widgets import (
+    CHECKBOX_INPUT,
+    CHECKBOX_LIST,
+    DATE_INPUT,
+    FILES_INPUT,
+    NUMBER_INPUT,
+    RADIO_LIST,
+    SELECT,
+    SELECT_MULTIPLE,
+    TEXT_AREA,
+    TEXT_INPUT,
+    URL_INPUT,
+)
 
 # A translated text: language code -> text, the questionnaire's first language first.
 Text = dict[str, str]
@@ -488,15 +500,16 @@ class QuestionType(ABC):
                     rows: int | None = None) -> dict[str, Any]:
         """Unbound WTForms fields for the answer form, by field name (`q_<key>`, ...).
 
-        `rows` is the number of rows a table offers; other types ignore it.
+        `rows` is the number of rows a table offers; other types ignore it. Labels are translated
+        now, into the user's language: built form classes are reused per language.
         """
         fields = self._form_fields(question, language, rows=rows)
         if question.allow_na:
             na_name = na_field_name(question)
-            fields[na_name] = BooleanField(_l("Not applicable"))
+            fields[na_name] = BooleanField(_("Not applicable"), widget=CHECKBOX_INPUT)
             fields[na_justification_field_name(question)] = TextAreaField(
-                _l("Why does this question not apply?"),
-                validators=[NAJustificationCheck(na_name)],
+                _("Why does this question not apply?"),
+                validators=[NAJustificationCheck(na_name)], widget=TEXT_AREA,
             )
         return fields
 
@@ -620,32 +633,6 @@ class QuestionType(ABC):
     def _export(self, value: Any, question: QuestionLike) -> str | list[dict[str, str]]: ...
 
 
-class ChoiceList(ListWidget):
-    """Radio buttons or checkboxes in a list: WTForms' ListWidget(prefix_label=False) markup, written directly.
-
-    ListWidget binds a sub-field per option and renders it through its own widget and label; with the
-    dozens of options of a section page that was most of the page's rendering time.
-    """
-
-    def __init__(self, input_type: str) -> None:
-        super().__init__(prefix_label=False)
-        self.input_type = input_type
-
-    def __call__(self, field: Any, **kwargs: Any) -> Markup:
-        kwargs.setdefault("id", field.id)
-        html = [f"<ul {html_params(**kwargs)}>"]
-        for index, choice in enumerate(field.iter_choices()):
-            option_id = f"{field.id}-{index}"
-            attributes = html_params(id=option_id, name=field.name, type=self.input_type, value=choice.value,
-                                     checked=choice.selected, **(choice.render_kw or {}))
-            label = f'<label for="{escape(option_id)}">{escape(choice.label)}</label>'
-            html.append(f"<li><input {attributes}> {label}</li>")
-        html.append("</ul>")
-        return Markup("".join(html))  # noqa: S704 - every value above went through html_params or escape
-
-
-RADIO_LIST = ChoiceList("radio")
-CHECKBOX_LIST = ChoiceList("checkbox")
 
 
 def _repr(value: Any) -> str:
@@ -805,7 +792,8 @@ class YesNo(SingleFieldType):
 
     def _field(self, question: QuestionLike, language: str | None, label: str, description: str,
                validators: list[Any]) -> Any:
-        return RadioField(label, description=description, choices=self.CHOICES,
+        choices = [SelectChoice(choice.value, str(choice.label)) for choice in self.CHOICES]
+        return RadioField(label, description=description, choices=choices,
                           validate_choice=False, validators=validators, widget=RADIO_LIST)
 
     def _validate(self, value: Any, question: QuestionLike) -> list[str]:
@@ -870,8 +858,8 @@ class SingleChoice(OptionType):
         if len(choices) <= MAX_RADIO_OPTIONS:
             return RadioField(label, description=description, choices=choices, validate_choice=False,
                               validators=validators, widget=RADIO_LIST)
-        return SelectField(label, description=description, choices=[SelectChoice("", _l("(choose one)")), *choices],
-                           validate_choice=False, validators=validators)
+        return SelectField(label, description=description, choices=[SelectChoice("", _("(choose one)")), *choices],
+                           validate_choice=False, validators=validators, widget=SELECT)
 
     def _validate(self, value: Any, question: QuestionLike) -> list[str]:
         if not isinstance(value, str) or value not in {o["value"] for o in _options(question)}:
@@ -917,7 +905,7 @@ class MultipleChoice(OptionType):
             return SelectMultipleField(label, description=description, choices=choices, validate_choice=False,
                                        validators=validators, widget=CHECKBOX_LIST)
         return SelectMultipleField(label, description=description, choices=choices, validate_choice=False,
-                                   validators=validators)
+                                   validators=validators, widget=SELECT_MULTIPLE)
 
     def from_field_data(self, data: Any) -> Any:
         chosen = [value for value in data or [] if value not in ("", None)]
@@ -1105,7 +1093,7 @@ class ShortText(_NoConfig, SingleFieldType):
 
     def _field(self, question: QuestionLike, language: str | None, label: str, description: str,
                validators: list[Any]) -> Any:
-        return StringField(label, description=description, validators=validators)
+        return StringField(label, description=description, validators=validators, widget=TEXT_INPUT)
 
     def _validate(self, value: Any, question: QuestionLike) -> list[str]:
         if not isinstance(value, str):
@@ -1140,7 +1128,7 @@ class LongText(ShortText):
 
     def _field(self, question: QuestionLike, language: str | None, label: str, description: str,
                validators: list[Any]) -> Any:
-        return TextAreaField(label, description=description, validators=validators)
+        return TextAreaField(label, description=description, validators=validators, widget=TEXT_AREA)
 
 
 def check_bounds(config: Mapping[str, Any], path: str, *, low: float | None = None,
@@ -1206,7 +1194,8 @@ class Number(SingleFieldType):
         unit = translate(question.config.get("unit"), language)
         if unit:
             label = f"{label} ({unit})"
-        return LocaleDecimalField(label, description=description, places=None, validators=validators)
+        return LocaleDecimalField(label, description=description, places=None, validators=validators,
+                                  widget=NUMBER_INPUT)
 
     def from_field_data(self, data: Any) -> Any:
         if isinstance(data, Decimal):
@@ -1263,7 +1252,8 @@ class Percentage(Number):
 
     def _field(self, question: QuestionLike, language: str | None, label: str, description: str,
                validators: list[Any]) -> Any:
-        return LocaleDecimalField(f"{label} (%)", description=description, places=None, validators=validators)
+        return LocaleDecimalField(f"{label} (%)", description=description, places=None, validators=validators,
+                                  widget=NUMBER_INPUT)
 
     def _display(self, value: Any, question: QuestionLike, language: str | None) -> str:
         return format_percent(value / 100, locale=_locale_for(language), decimal_quantization=False)
@@ -1278,7 +1268,7 @@ class Date(_NoConfig, SingleFieldType):
 
     def _field(self, question: QuestionLike, language: str | None, label: str, description: str,
                validators: list[Any]) -> Any:
-        return DateField(label, description=description, validators=validators)
+        return DateField(label, description=description, validators=validators, widget=DATE_INPUT)
 
     def from_field_data(self, data: Any) -> Any:
         if isinstance(data, date):
@@ -1329,7 +1319,7 @@ class Url(_NoConfig, SingleFieldType):
 
     def _field(self, question: QuestionLike, language: str | None, label: str, description: str,
                validators: list[Any]) -> Any:
-        return URLField(label, description=description, validators=validators)
+        return URLField(label, description=description, validators=validators, widget=URL_INPUT)
 
     def _validate(self, value: Any, question: QuestionLike) -> list[str]:
         message = _("Please enter a web address starting with http:// or https://.")
@@ -1380,9 +1370,10 @@ class File(_NoConfig, QuestionType):
                      rows: int | None) -> dict[str, Any]:
         return {
             field_name(question): MultipleFileField(translate(question.text, language),
-                                                    description=translate(question.help, language)),
+                                                    description=translate(question.help, language),
+                                                    widget=FILES_INPUT),
             self.keep_field_name(question): SelectMultipleField(
-                _l("Files already attached (untick to remove)"), choices=[], coerce=str,
+                _("Files already attached (untick to remove)"), choices=[], coerce=str,
                 validate_choice=False, widget=CHECKBOX_LIST),
         }
 

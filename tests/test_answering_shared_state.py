@@ -7,7 +7,7 @@ import io
 import re
 
 import pytest
-from factories_answering import build, page_version
+from factories_answering import DOCUMENT, build, page_version
 from sqlalchemy import text
 
 from questionnaire.services.questionnaires import frozen_version
@@ -59,3 +59,28 @@ def test_sqlite_connections_write_ahead(app, db):
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() in ("wal", "memory")
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+
+def test_reused_section_forms_speak_each_users_language(client, app, make_org, make_user, login, db):
+    """Form classes are reused, with labels translated when built: per interface language, never mixed.
+
+    The questionnaire is in English only, so both users answer in English with their own interface.
+    """
+    document = {**DOCUMENT, "languages": ["en"],
+                "sections": [{**s, "title": s["title"]["en"] if isinstance(s["title"], dict) else s["title"]}
+                             for s in DOCUMENT["sections"]]}
+    setup = build(make_org, make_user, document=document)
+    setup.other_supplier.language = "fr"
+    db.session.commit()
+    login(client, setup.supplier)
+    english = client.get(setup.section_url("policy")).get_data(as_text=True)
+    french_client = app.test_client()
+    login(french_client, setup.other_supplier)
+    french = french_client.get(setup.section_url("policy")).get_data(as_text=True)
+    english_again = client.get(setup.section_url("policy")).get_data(as_text=True)
+
+    assert "Comment (optional)" in english and "Commentaire (facultatif)" not in english
+    assert "Commentaire (facultatif)" in french and "Comment (optional)" not in french
+    assert "Peut être cité de façon anonyme" in french and ">Oui</label>" in french
+    assert english_again.count("Comment (optional)") == english.count("Comment (optional)")
+    assert "Commentaire (facultatif)" not in english_again
