@@ -7,8 +7,11 @@ from typing import Any
 
 import pycountry
 from flask import Flask, has_request_context, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, get_translations
 from flask_wtf.csrf import generate_csrf
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from questionnaire import permissions
 
@@ -36,6 +39,66 @@ def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
     return format_datetime(value, fmt)
 
 
+def render_field(field: Any, show_label: bool = True, class_: str = "", **kwargs: Any) -> Markup:
+    """One field with its label, help and errors, tied to it for screen readers (every form uses it).
+
+    Python rather than a Jinja macro: section pages render dozens of fields, and a macro call with
+    its keyword handling cost several times the markup it writes.
+    """
+    help_id, error_id = f"{field.id}-help", f"{field.id}-error"
+    described = ([help_id] if field.description else []) + ([error_id] if field.errors else [])
+    attrs = dict(kwargs)
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    if field.flags.required:
+        attrs["required"] = True
+    if field.type in ("HiddenField", "CSRFTokenField"):
+        return field(**attrs)
+    if field.type == "SubmitField":
+        return field(class_=f"button {class_}", **attrs)
+    help_text = Markup('<p class="help" id="{}">{}</p>').format(help_id, field.description) if field.description else ""
+    error_text = (Markup('<p class="field-error" id="{}">{}</p>').format(error_id, Markup(" ").join(field.errors))
+                  if field.errors else "")
+    has_error = " has-error" if field.errors else ""
+    if field.type == "BooleanField":
+        return Markup('<div class="field field-checkbox {}{}">\n{} {}\n{}{}</div>').format(
+            class_, has_error, field(**attrs), field.label(), help_text, error_text)
+    label = field.label() if show_label else ""
+    return Markup('<div class="field {}{}">\n{}\n{}{}{}\n</div>').format(
+        class_, has_error, label, help_text, error_text, field(**attrs))
+
+
+# Templates look their messages up in the catalogue the render started with (a context variable set
+# by the context processor, so force_locale around an e-mail still applies). Flask-Babel's own
+# callables find the request's catalogue anew for each of a page's 50-odd messages. Macros imported
+# without context fall back to Flask-Babel's lookup.
+def _catalogue(context: Context) -> Any:
+    catalogue = context.get("_catalogue")
+    return catalogue if catalogue is not None else get_translations()
+
+
+@pass_context
+def _gettext(context: Context, string: str) -> str:
+    return _catalogue(context).ugettext(string)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, num: int) -> str:
+    return _catalogue(context).ungettext(singular, plural, num)
+
+
+@pass_context
+def _pgettext(context: Context, message_context: str, string: str) -> str:
+    return _catalogue(context).upgettext(message_context, string)
+
+
+@pass_context
+def _npgettext(context: Context, message_context: str, singular: str, plural: str, num: int) -> str:
+    return _catalogue(context).unpgettext(message_context, singular, plural, num)
+
+
 def register_template_helpers(app: Flask) -> None:
     """Make permissions, the language switcher and formatting helpers available to templates."""
     from forms.account import LanguageForm
@@ -43,15 +106,19 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = local_datetime
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.globals["can"] = permissions
+    app.jinja_env.globals["render_field"] = render_field
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+        gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext, newstyle=True)
 
     @app.context_processor
     def inject() -> dict[str, Any]:
         locale = str(get_locale() or "en")
         if not has_request_context():
             # E-mails rendered by commands (reminders, cron) have no page around them.
-            return {"current_language": locale}
+            return {"current_language": locale, "_catalogue": get_translations()}
         return {
             "current_language": locale,
+            "_catalogue": get_translations(),
             "language_form": LanguageForm(formdata=None, lang=locale),
             "current_path": request.full_path.rstrip("?"),
             "csrf_token": generate_csrf,
