@@ -183,9 +183,14 @@ class Progress:
         return [q for s in self.sections if s.shown for q in s.unanswered]
 
 
-def progress(version: QuestionnaireVersion, values: Mapping[str, Any]) -> Progress:
-    """Which sections and questions are shown and which required ones are still unanswered."""
-    visibility = visible_parts(version.sections, values)
+def progress(version: QuestionnaireVersion, values: Mapping[str, Any],
+             visibility: Visibility | None = None) -> Progress:
+    """Which sections and questions are shown and which required ones are still unanswered.
+
+    `visibility` may pass what `visible_parts` already gave for these very values.
+    """
+    if visibility is None:
+        visibility = visible_parts(version.sections, values)
     result = []
     for section in version.sections:
         item = SectionProgress(section=section, shown=section.key in visibility.sections)
@@ -205,8 +210,9 @@ def _refresh_progress(response: Response, answers: Mapping[str, AnswerRow]) -> P
     return _refresh_progress_values(response, answer_values(answers))
 
 
-def _refresh_progress_values(response: Response, values: Mapping[str, Any]) -> Progress:
-    result = progress(version_of(response), values)
+def _refresh_progress_values(response: Response, values: Mapping[str, Any],
+                             visibility: Visibility | None = None) -> Progress:
+    result = progress(version_of(response), values, visibility)
     response.required_answered = result.required_answered
     response.required_shown = result.required_shown
     return result
@@ -323,16 +329,21 @@ def save_section(response: Response, section: Section, inputs: Mapping[str, Answ
         for key, item in shown.items()
     ]
     if rows:
-        statement = _insert(Answer).values(rows)
+        # One statement executed for many rows: its compiled form is cached, where a multi-row
+        # VALUES clause would be compiled anew for every save.
+        statement = _insert(Answer.__table__)
         statement = statement.on_conflict_do_update(
             index_elements=["response_id", "question_key"],
             set_={name: statement.excluded[name]
                   for name in ("value", "comment", "confidential", "quotable", "updated_at", "updated_by_id")},
         )
-        db.session.execute(statement)
+        db.session.execute(statement, rows)
     _forget_removed_evidence(response, questions, stored, inputs, visibility)
     # The answers as they are now, without reading them back: hidden questions keep what they had.
-    result = _refresh_progress_values(response, with_inputs(answer_values(stored), shown))
+    if len(shown) == len(inputs):
+        result = _refresh_progress_values(response, merged, visibility)  # the same values as `merged`
+    else:
+        result = _refresh_progress_values(response, with_inputs(answer_values(stored), shown))
     response.updated_at = now
     response.updated_by = user
     db.session.flush()

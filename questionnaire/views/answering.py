@@ -314,8 +314,11 @@ def _save(round_: DialogueRound, response: Response, section: Section, posted: M
     valid = form.validate()
     inputs = inputs_from_form(section, form)
     merged = responses.with_inputs(stored_values, inputs)
-    visibility = visible_parts(round_.questionnaire_version.sections, merged)
-    if not valid:
+    # Which questions the posted answers show; worked out here only when errors or uploads need it
+    # (the save works it out again, after the conflict page's choices and new files).
+    visibility = (visible_parts(round_.questionnaire_version.sections, merged)
+                  if not valid or _has_uploads(section, files) else None)
+    if visibility is not None and not valid:
         # Errors on questions that the answers hide do not count: their values are not saved.
         for question in section.questions:
             if not visibility.shows(question.key):
@@ -353,7 +356,7 @@ def _save(round_: DialogueRound, response: Response, section: Section, posted: M
     stored_paths = []
     try:
         for question in section.questions:
-            if question.type != "file" or not visibility.shows(question.key):
+            if question.type != "file" or visibility is None or not visibility.shows(question.key):
                 continue
             for upload in form[f"q_{question.key}"].data or []:
                 if not isinstance(upload, FileStorage) or not upload.filename:
@@ -405,6 +408,13 @@ def _save(round_: DialogueRound, response: Response, section: Section, posted: M
     flash(_("Your answers are saved.") if not from_pending else
           _("You were logged out while answering. The answers you had sent are now saved."), "success")
     return redirect(_after_save(round_id, saved.progress, section, posted, rows, add_row, remove_row))
+
+
+def _has_uploads(section: Section, files: MultiDict | None) -> bool:
+    """Whether files were chosen for one of the section's file questions."""
+    return bool(files) and any(question.type == "file" and any(
+        isinstance(upload, FileStorage) and upload.filename for upload in files.getlist(f"q_{question.key}"))
+        for question in section.questions)
 
 
 def _apply_resolutions(section: Section, form: SectionFormBase, inputs: dict[str, AnswerInput],
