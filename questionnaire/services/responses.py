@@ -57,6 +57,27 @@ def _insert(model: Any) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
+_ANSWER_UPSERTS: dict[str, Any] = {}
+
+
+def _answer_upsert() -> Any:
+    """INSERT ... ON CONFLICT UPDATE of answers, one statement per dialect, executed for many rows.
+
+    Built once: a multi-row VALUES clause would be compiled anew for every save, and building the
+    statement itself costs more than running it.
+    """
+    dialect = db.session.get_bind().dialect.name
+    statement = _ANSWER_UPSERTS.get(dialect)
+    if statement is None:
+        insert = _insert(Answer.__table__)
+        statement = _ANSWER_UPSERTS[dialect] = insert.on_conflict_do_update(
+            index_elements=["response_id", "question_key"],
+            set_={name: insert.excluded[name]
+                  for name in ("value", "comment", "confidential", "quotable", "updated_at", "updated_by_id")},
+        )
+    return statement
+
+
 def get_response(round_: DialogueRound, organisation: Organisation) -> Response | None:
     """The organisation's response to the round, if it has started one."""
     return db.session.scalar(
@@ -233,12 +254,15 @@ def ensure_editable(response: Response, now: datetime | None = None) -> None:
         raise NotAllowed(_("This response has been submitted. Reopen it to make changes."))
 
 
-def _advance_version(response: Response, based_on_version: int) -> None:
-    """Compare-and-set the version; the one UPDATE that serialises concurrent saves."""
+def _advance_version(response: Response, based_on_version: int, **changes: Any) -> None:
+    """Compare-and-set the version, writing `changes` (columns) in the same UPDATE.
+
+    The one UPDATE that serialises concurrent saves.
+    """
     result = db.session.execute(
         update(Response)
         .where(Response.id == response.id, Response.version == based_on_version)
-        .values(version=Response.version + 1)
+        .values(version=Response.version + 1, **changes)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -246,6 +270,8 @@ def _advance_version(response: Response, based_on_version: int) -> None:
         raise Conflict(_("Someone else saved this response after you opened the page."))
     # The UPDATE matched the version we hold, so the row now has exactly the next one: no need to read it.
     set_committed_value(response, "version", based_on_version + 1)
+    for name, value in changes.items():
+        set_committed_value(response, name, value)
 
 
 # --- saving ------------------------------------------------------------------------------------
@@ -320,8 +346,16 @@ def save_section(response: Response, section: Section, inputs: Mapping[str, Answ
     if problems:
         raise InvalidAnswers(problems)
 
-    _advance_version(response, based_on_version)
+    # The answers as they are after this save, without reading them back: hidden questions keep
+    # what they had. With every input shown they are `merged`, whose visibility is known.
+    if len(shown) == len(inputs):
+        result = progress(version_of(response), merged, visibility)
+    else:
+        result = progress(version_of(response), with_inputs(answer_values(stored), shown))
     now = utcnow()
+    _advance_version(response, based_on_version, updated_at=now, updated_by_id=user.id,
+                     required_answered=result.required_answered, required_shown=result.required_shown)
+    set_committed_value(response, "updated_by", user)
     rows = [
         {"response_id": response.id, "question_key": key, "value": item.value,
          "comment": (item.comment or "").strip(), "confidential": bool(item.confidential),
@@ -329,23 +363,8 @@ def save_section(response: Response, section: Section, inputs: Mapping[str, Answ
         for key, item in shown.items()
     ]
     if rows:
-        # One statement executed for many rows: its compiled form is cached, where a multi-row
-        # VALUES clause would be compiled anew for every save.
-        statement = _insert(Answer.__table__)
-        statement = statement.on_conflict_do_update(
-            index_elements=["response_id", "question_key"],
-            set_={name: statement.excluded[name]
-                  for name in ("value", "comment", "confidential", "quotable", "updated_at", "updated_by_id")},
-        )
-        db.session.execute(statement, rows)
+        db.session.execute(_answer_upsert(), rows)
     _forget_removed_evidence(response, questions, stored, inputs, visibility)
-    # The answers as they are now, without reading them back: hidden questions keep what they had.
-    if len(shown) == len(inputs):
-        result = _refresh_progress_values(response, merged, visibility)  # the same values as `merged`
-    else:
-        result = _refresh_progress_values(response, with_inputs(answer_values(stored), shown))
-    response.updated_at = now
-    response.updated_by = user
     db.session.flush()
     audit.record("response.saved", actor=user, organisation=response.organisation,
                  target=f"response:{response.id}", ip=ip,
