@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from flask import (
@@ -129,7 +130,12 @@ class Page:
 
     def section_url(self, section: Section) -> str:
         """The page of a section."""
-        return url_for("answering.section", round_id=self.round.id, section_key=section.key)
+        return f"{self._section_url_prefix}{section.key}"
+
+    @cached_property
+    def _section_url_prefix(self) -> str:
+        # Section keys are URL-safe slugs (SLUG_PATTERN), so one url_for serves the whole navigation.
+        return url_for("answering.section", round_id=self.round.id, section_key="_")[:-1]
 
 
 def _page(round_: DialogueRound, response: Response, values: dict[str, Any] | None = None) -> Page:
