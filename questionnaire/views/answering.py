@@ -31,7 +31,6 @@ from flask_wtf.csrf import CSRFError
 from limits import parse as parse_limit
 from werkzeug.datastructures import CombinedMultiDict, FileStorage, MultiDict
 from werkzeug.exceptions import HTTPException
-from wtforms.widgets import ListWidget
 
 from forms.answers import (
     ActionForm,
@@ -39,11 +38,8 @@ from forms.answers import (
     SectionFormBase,
     SectionFormSpec,
     build_section_form,
-    comment_field_name,
-    confidential_field_name,
     form_data,
     inputs_from_form,
-    quotable_field_name,
     resolve_field_name,
     rows_field_name,
     section_digest,
@@ -62,6 +58,7 @@ from questionnaire.models import (
 from questionnaire.question_types import MAX_TABLE_ROWS, File, Table, condition_keys, type_of, visible_parts
 from questionnaire.services import responses
 from questionnaire.services.responses import AnswerInput, EvidenceRefused, EvidenceTooLarge, InvalidAnswers
+from questionnaire.views.answer_markup import answer_extras, answer_field
 from questionnaire.views.helpers import authorise, client_ip
 
 bp = Blueprint("answering", __name__, url_prefix="/rounds/<int:round_id>/answer")
@@ -203,9 +200,8 @@ def _render_section(page: Page, section: Section, form: SectionFormBase, spec: S
         previous=previous, following=following, external_answers=external, evidence=_listed(evidence, stored),
         values=values,
         notice=notice, type_of=type_of, translate=_translate, anchor=_anchor, answers=values,
-        Table=Table, File=File, comment_field_name=comment_field_name,
-        confidential_field_name=confidential_field_name, quotable_field_name=quotable_field_name,
-        rows_field_name=rows_field_name, is_group=_is_group,
+        Table=Table, File=File, rows_field_name=rows_field_name, answer_field=answer_field,
+        answer_extras=answer_extras,
     ), status
 
 
@@ -218,11 +214,6 @@ def _listed(evidence: dict[str, list[Evidence]], stored: dict[str, Any]) -> dict
 def _attached(response: Response, stored: dict[str, Any]) -> dict[str, list[Evidence]]:
     """Every evidence file listed in the stored answers."""
     return _listed(responses.evidence_for(response), stored)
-
-
-def _is_group(field: Any) -> bool:
-    """Radio buttons and checkboxes, which read best as a fieldset with a legend."""
-    return isinstance(field.widget, ListWidget)
 
 
 def _translate(text: Any, language: str | None) -> str:
