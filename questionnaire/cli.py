@@ -237,9 +237,11 @@ def round_remind_command(round_id: int, force: bool) -> None:
 
     missed = undelivered()
     if missed:
-        # Counted as reminded today: --force sends them again once the mail server is back.
+        # Not counted as reminded: the next run sends them again (without --force).
+        invitations.reminders_undelivered(dialogue_round, result, missed)
+        db.session.commit()
         click.echo(f"Error: {len(missed)} reminders could not be sent (see the log): {', '.join(missed)}. "
-                   "Run again with --force to retry.", err=True)
+                   "Run again to retry.", err=True)
         sys.exit(1)
 
 

@@ -339,7 +339,31 @@ def test_reminder_carries_a_fresh_working_link_for_a_contact_without_account(db,
     new = link_token(smtp.body(smtp.messages[1]))
     assert new != old
     assert client.get(f"/i/{new}").status_code == 200
+    # The link before keeps working, in case the reminder is lost; the one before that stops.
+    assert client.get(f"/i/{old}").status_code == 200
+    with app.test_request_context():
+        invitations.remind(dialogue_round, actor=buyer, force=True)
+        db.session.commit()
+    newest = link_token(smtp.body(smtp.messages[2]))
+    assert client.get(f"/i/{newest}").status_code == 200
+    assert client.get(f"/i/{new}").status_code == 200
     assert client.get(f"/i/{old}").status_code == 404
+
+
+def test_either_of_the_two_working_links_works_once(db, client, smtp, buyer, dialogue_round, app):
+    with app.test_request_context():
+        _invite(dialogue_round, buyer)
+        old = link_token(smtp.body(smtp.messages[0]))
+        invitations.remind(dialogue_round, actor=buyer)
+        db.session.commit()
+    new = link_token(smtp.body(smtp.messages[1]))
+    assert client.get(f"/i/{old}").status_code == 200
+    accepted = client.post(f"/i/{old}", data={"name": "Carla", "password": "a long enough password",
+                                              "confirm": "a long enough password"})
+    assert accepted.status_code == 302
+    other = app.test_client()
+    assert other.get(f"/i/{new}").status_code == 404
+    assert other.get(f"/i/{old}").status_code == 404
 
 
 def test_reminder_button_reports_counts(db, client, smtp, login, buyer, dialogue_round):

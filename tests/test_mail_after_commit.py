@@ -8,7 +8,7 @@ import socket
 
 import pytest
 from factories_answering import POLICY_ANSWERS, build, page_version
-from rounds_support import make_round
+from rounds_support import link_token, make_round
 from sqlalchemy import func, select
 
 from questionnaire.models import Invitation, Submission
@@ -184,11 +184,43 @@ def test_round_remind_command_sends_after_its_commit_and_fails_loudly_when_mail_
     smtp.messages.clear()
     connections.clear()
     runner = app.test_cli_runner()
+    port = app.extensions["mailman"].port
+    monkeypatch.setattr(app.extensions["mailman"], "port", _closed_port())
+    failed = runner.invoke(args=["round", "remind", str(dialogue_round.id)])
+    assert failed.exit_code == 1
+    assert "3 reminders could not be sent" in failed.output and "c0@s0.example" in failed.output
+    assert set(db.session.scalars(select(Invitation.reminder_count))) == {0}
+
+    # Not counted as reminded: once the mail server is back, a plain run (no --force) sends them.
+    monkeypatch.setattr(app.extensions["mailman"], "port", port)
+    connections.clear()
     sent = runner.invoke(args=["round", "remind", str(dialogue_round.id)])
     assert sent.exit_code == 0, sent.output
     assert len(smtp.messages) == 3 and len(connections) == 1
+    assert set(db.session.scalars(select(Invitation.reminder_count))) == {1}
 
+
+def test_a_reminder_that_never_left_keeps_the_old_link_and_can_be_sent_again(
+        app, db, client, login, smtp, buyer, dialogue_round, monkeypatch):
+    with app.test_request_context():
+        invitations.invite_supplier(dialogue_round, "Acme Laptops", "DE", "compliance@acme.example", "en",
+                                    actor=buyer)
+        db.session.commit()
+    first_link = link_token(smtp.body(smtp.messages[0]))
+    login(client, buyer)
+    port = app.extensions["mailman"].port
     monkeypatch.setattr(app.extensions["mailman"], "port", _closed_port())
-    failed = runner.invoke(args=["round", "remind", str(dialogue_round.id), "--force"])
-    assert failed.exit_code == 1
-    assert "3 reminders could not be sent" in failed.output and "c0@s0.example" in failed.output
+    response = client.post(f"/rounds/{dialogue_round.id}/remind", data={}, follow_redirects=True)
+    assert "1 e-mail could not be sent (compliance@acme.example)" in response.text
+    invitation = db.session.scalar(select(Invitation))
+    db.session.refresh(invitation)
+    assert invitation.last_reminded_at is None and invitation.reminder_count == 0
+    # The supplier can still use the link they have.
+    assert app.test_client().get(f"/i/{first_link}").status_code == 200
+
+    monkeypatch.setattr(app.extensions["mailman"], "port", port)
+    response = client.post(f"/rounds/{dialogue_round.id}/remind", data={}, follow_redirects=True)
+    assert "Reminders sent: 1." in response.text
+    assert [str(m["To"]) for m in smtp.messages] == ["compliance@acme.example"] * 2
+    db.session.refresh(invitation)
+    assert invitation.reminder_count == 1 and invitation.last_reminded_at is not None

@@ -142,6 +142,9 @@ class Invitation(db.Model):
     language: Mapped[str] = mapped_column(String(8), default="en")
     # SHA-256 of the personal token; the token itself is only ever in the e-mail.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The link of the e-mail before the latest reminder: it keeps working, so a reminder that never
+    # arrives takes no working link away. Only the latest two links work; either works once.
+    previous_token_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -11,13 +11,14 @@ import csv
 import hashlib
 import io
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from questionnaire.extensions import db
 from questionnaire.models import (
@@ -258,7 +259,9 @@ def find_invitation(token: str, now: datetime | None = None) -> Invitation:
     """The invitation a still-valid token belongs to, or InvitationLinkError (one message for every failure)."""
     if not token or len(token) > 200:
         raise InvitationLinkError()
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    digest = hash_token(token)
+    invitation = db.session.scalar(select(Invitation).where(
+        or_(Invitation.token_hash == digest, Invitation.previous_token_hash == digest)))
     if invitation is None:
         raise InvitationLinkError()
     dialogue_round = invitation.round
@@ -344,6 +347,8 @@ class ReminderResult:
     already_submitted: int = 0
     reminded_today: int = 0
     emails: list[str] = field(default_factory=list)
+    # Invitation id -> when it was last reminded before this run, to undo for e-mails that never left.
+    before: dict[int, datetime | None] = field(default_factory=dict)
 
 
 def remind(
@@ -378,13 +383,16 @@ def remind(
         contact = accounts.find_user_by_email(invitation.contact_email)
         link = None
         if invitation.used_at is None and (contact is None or not contact.is_activated):
-            # The first e-mail may be lost: a reminder carries a fresh personal link (the old one stops working).
+            # The first e-mail may be lost: a reminder carries a fresh personal link. The one before keeps
+            # working (in case this reminder is lost); older ones stop.
+            invitation.previous_token_hash = invitation.token_hash
             token, invitation.token_hash = new_token()
             link = _personal_link(token)
         send_mail(invitation.contact_email, "round_reminder", language=invitation.language,
                   invitation=invitation, round=dialogue_round, link=link,
                   login_link=external_url("rounds.detail", round_id=dialogue_round.id),
                   in_progress=status is not None)
+        result.before[invitation.id] = invitation.last_reminded_at
         invitation.last_reminded_at = now
         invitation.reminder_count += 1
         result.sent += 1
@@ -394,3 +402,23 @@ def remind(
                  details={"sent": result.sent, "forced": force, "already_submitted": result.already_submitted,
                           "reminded_today": result.reminded_today})
     return result
+
+
+def reminders_undelivered(dialogue_round: DialogueRound, result: ReminderResult, addresses: Iterable[str], *,
+                          actor: User | None = None, ip: str | None = None) -> int:
+    """Count the reminders whose e-mail could not be sent (after the commit) as never sent.
+
+    The next run, the same day and without force, sends them again. Returns how many were undone.
+    """
+    failed = {address.casefold() for address in addresses}
+    undone = 0
+    if failed and result.before:
+        for invitation in db.session.scalars(select(Invitation).where(Invitation.id.in_(list(result.before)))):
+            if invitation.contact_email.casefold() in failed:
+                invitation.last_reminded_at = result.before[invitation.id]
+                invitation.reminder_count = max(0, invitation.reminder_count - 1)
+                undone += 1
+    if undone:
+        audit.record("round.reminders_undelivered", actor=actor, target=f"round:{dialogue_round.id}", ip=ip,
+                     details={"undelivered": undone})
+    return undone

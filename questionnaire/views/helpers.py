@@ -15,7 +15,7 @@ from questionnaire.services.mail import undelivered
 M = TypeVar("M", bound=DeclarativeBase)
 
 
-def warn_undelivered() -> None:
+def warn_undelivered() -> list[str]:
     """After a commit: tell the user which e-mails of the action could not be sent (they were logged too)."""
     missed = undelivered()
     if missed:
@@ -25,6 +25,7 @@ def warn_undelivered() -> None:
                        "The action itself is saved; send them again later.",
                        len(missed), emails=", ".join(missed[:5]) + (", ..." if len(missed) > 5 else "")),
               "warning")
+    return missed
 
 
 def client_ip() -> str | None:

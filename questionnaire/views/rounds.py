@@ -90,8 +90,12 @@ def _refuse(exc: DomainError, round_id: int, endpoint: str = "rounds.detail") ->
 
 
 def _owner_button(round_id: int, allowed: Callable[[Any, DialogueRound], bool],
-                  act: Callable[[DialogueRound, Any], str], make_form: Callable[[], FlaskForm] = ActionForm) -> Any:
-    """A button of the owners' page: run `act`, commit and flash the message it returns, or flash the refusal."""
+                  act: Callable[[DialogueRound, Any], str], make_form: Callable[[], FlaskForm] = ActionForm,
+                  undelivered: Callable[[DialogueRound, list[str]], Any] | None = None) -> Any:
+    """A button of the owners' page: run `act`, commit and flash the message it returns, or flash the refusal.
+
+    `undelivered` is told, after the commit, the addresses its e-mails could not reach (and committed).
+    """
     dialogue_round = _load_round(round_id)
     authorise(allowed(current_user, dialogue_round))
     form = make_form()
@@ -103,7 +107,10 @@ def _owner_button(round_id: int, allowed: Callable[[Any, DialogueRound], bool],
         return _refuse(exc, round_id)
     db.session.commit()
     flash(message, "success")
-    warn_undelivered()
+    missed = warn_undelivered()
+    if missed and undelivered is not None:
+        undelivered(dialogue_round, missed)
+        db.session.commit()
     return redirect(url_for("rounds.detail", round_id=round_id))
 
 
@@ -351,13 +358,21 @@ def import_invitations(round_id: int):
 @login_required
 def remind(round_id: int):
     """Remind suppliers that have not submitted (once a day each unless forced)."""
+    sent: list[invitations.ReminderResult] = []
+
     def act(dialogue_round: DialogueRound, form: RemindForm) -> str:
         result = invitations.remind(dialogue_round, force=form.force.data, actor=current_user, ip=client_ip())
+        sent.append(result)
         return _("Reminders sent: %(sent)d. Not reminded: %(submitted)d already submitted, %(today)d already "
                  "reminded today.", sent=result.sent, submitted=result.already_submitted,
                  today=result.reminded_today)
 
-    return _owner_button(round_id, permissions.can_manage_round, act, lambda: RemindForm(prefix="remind"))
+    def undelivered(dialogue_round: DialogueRound, addresses: list[str]) -> None:
+        # Not counted as reminded: the next click sends them again without "force".
+        invitations.reminders_undelivered(dialogue_round, sent[0], addresses, actor=current_user, ip=client_ip())
+
+    return _owner_button(round_id, permissions.can_manage_round, act, lambda: RemindForm(prefix="remind"),
+                         undelivered)
 
 
 # --- clarifications ------------------------------------------------------------------------------
