@@ -2,7 +2,7 @@
 
 The file name is the key: round id, the round's data version (bumped by every submission and
 reopening), audience, language, and a fingerprint of what else the document shows (title, dates, k,
-co-owners) and of the layout version. A new submission changes the data version, so the old file is
+co-owners) and of the files the summary is made with. A new submission changes the data version, so the old file is
 never served again; it is deleted when the new one is written.
 """
 
@@ -13,15 +13,30 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
 
 from questionnaire.models import DialogueRound
 
-# Bump when templates/pdf or the figures they show change, so older files are not served.
-# 2: a bounded selection of quotes per question, bars drawn in the tables, fixed table layout.
-LAYOUT_VERSION = 2
+# What a summary is made with: its templates, style sheet, translations and the code that computes
+# its figures. Their fingerprint is part of the key, so an upgrade never serves a document laid out
+# or computed by the previous version.
+ROOT = Path(__file__).resolve().parent.parent
+LAYOUT_SOURCES = ("templates/pdf/*.html", "static/css/pdf.css", "reports/*.py",
+                  "questionnaire/question_types.py", "questionnaire/translations/*/LC_MESSAGES/*.mo")
+
+
+@lru_cache(maxsize=1)
+def layout_fingerprint() -> str:
+    """A digest of every file that shapes a summary (read once per process)."""
+    digest = hashlib.sha256()
+    for pattern in LAYOUT_SOURCES:
+        for path in sorted(ROOT.glob(pattern)):
+            digest.update(path.relative_to(ROOT).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def cache_dir() -> Path:
@@ -34,7 +49,7 @@ def cache_dir() -> Path:
 def _fingerprint(round_: DialogueRound) -> str:
     owners = ",".join(sorted(str(owner.organisation_id) for owner in round_.owners))
     quotes = str(current_app.config.get("SUMMARY_QUOTES_PER_QUESTION", ""))
-    parts = [str(LAYOUT_VERSION), round_.title, round_.description or "", round_.opens_at.isoformat(),
+    parts = [layout_fingerprint(), round_.title, round_.description or "", round_.opens_at.isoformat(),
              round_.closes_at.isoformat(), str(round_.k), owners, ",".join(round_.languages or []), quotes]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 

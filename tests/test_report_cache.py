@@ -96,3 +96,32 @@ def test_a_repeated_download_is_served_from_the_cache(known, builds, client, log
 def test_the_cache_lives_in_the_instance_folder(known, app):
     summary.cached_summary_pdf(known.round, "secretariat", "en")
     assert cache_dir() == Path(app.instance_path) / "report_cache"
+
+
+def test_a_new_layout_makes_the_cached_summary_stale(known, builds, monkeypatch, tmp_path):
+    """After an upgrade that changes a PDF template (or the code behind the figures), nothing old is served."""
+    from reports import cache
+
+    summary.cached_summary_pdf(known.round, "participants", "en")
+    assert summary.cached_summary_pdf(known.round, "participants", "en")[1]
+    changed = tmp_path / "templates" / "pdf"
+    changed.mkdir(parents=True)
+    (changed / "summary.html").write_text("a changed template")
+    monkeypatch.setattr(cache, "ROOT", tmp_path)
+    monkeypatch.setattr(cache, "LAYOUT_SOURCES", ("templates/pdf/*.html",))
+    cache.layout_fingerprint.cache_clear()
+    try:
+        assert not summary.cached_summary_pdf(known.round, "participants", "en")[1]
+    finally:
+        cache.layout_fingerprint.cache_clear()
+    assert len(builds) == 2
+    assert len(list(cache_dir().glob("summary-*.pdf"))) == 1  # the stale one is gone
+
+
+def test_the_layout_fingerprint_covers_the_pdf_templates_and_translations():
+    from reports.cache import LAYOUT_SOURCES, ROOT
+
+    covered = {path.relative_to(ROOT).as_posix() for pattern in LAYOUT_SOURCES for path in ROOT.glob(pattern)}
+    assert "templates/pdf/summary.html" in covered and "static/css/pdf.css" in covered
+    assert "reports/aggregation.py" in covered
+    assert any(name.endswith("fr/LC_MESSAGES/messages.mo") for name in covered)
