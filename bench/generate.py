@@ -180,7 +180,8 @@ def _bulk(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:
         # psycopg's executemany sends one statement per row: COPY is several times faster. The values go
         # through the columns' own bind processing (JSON, enums, UTC datetimes) first.
         names = list(rows[0])
-        processors = [table.c[name].type._cached_bind_processor(connection.dialect) for name in names]
+        processors = [table.c[name].type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+                      for name in names]
         cursor = connection.connection.dbapi_connection.cursor()
         columns = ", ".join(f'"{name}"' for name in names)
         with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
