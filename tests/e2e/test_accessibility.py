@@ -209,7 +209,7 @@ def test_every_page_of_each_role_passes_axe(
     audit.submit("#password-submit", "password change sent empty")
     audit.visit("/no-such-page", expected_status=404)
 
-    page.get_by_role("navigation").get_by_role("button").click()  # log out
+    page.get_by_role("banner").get_by_role("button", name="Log out").click()  # log out
     expect(page).to_have_url(re.compile(r"/login$"))
     audit.check("log-in page after logging out")
     audit.assert_clean()

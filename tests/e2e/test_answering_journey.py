@@ -17,7 +17,7 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 
 
 def _log_out(page: Page) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("button").click()
+    page.get_by_role("banner").get_by_role("button", name="Log out").click()
 
 
 def test_a_supplier_answers_over_two_sittings_attaches_evidence_and_submits(

@@ -43,8 +43,8 @@ def test_buyer_logs_in_switches_to_french_and_logs_out(page: Page, make_user, ma
     if heading:
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
 
-    # Log-out is the one button in the main navigation, whatever it is called in French.
-    page.get_by_role("navigation").get_by_role("button").click()
+    # Log-out sits in the page header, beside the account, in French too.
+    page.get_by_role("banner").get_by_role("button", name=french("Log out") or "Log out", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/login$"))
     expect(page.locator("html")).to_have_attribute("lang", "fr")

@@ -31,7 +31,7 @@ def test_invited_contact_sets_a_password_and_reaches_the_round(page: Page, make_
     page.get_by_role("button", name="Invite", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("compliance@nordlicht.example")
     expect(page.get_by_role("table")).to_contain_text("Nordlicht Computers GmbH")
-    page.get_by_role("navigation").get_by_role("button").click()  # log out
+    page.get_by_role("banner").get_by_role("button", name="Log out").click()  # log out
 
     [message] = smtp.to("compliance@nordlicht.example")
     match = LINK.search(smtp.body(message))
@@ -55,8 +55,8 @@ def test_invited_contact_sets_a_password_and_reaches_the_round(page: Page, make_
     start.click()
     expect(page).to_have_url(re.compile(rf"/rounds/{dialogue_round.id}/answer"))
 
-    # The link has done its job: used again, it reveals nothing.
-    page.get_by_role("navigation").get_by_role("button").click()
+    # The link has done its job: used again, it reveals nothing. (The contact reads French.)
+    page.get_by_role("banner").get_by_role("button", name="Se déconnecter").click()
     page.goto(link)
     expect(page.get_by_role("heading", level=1)).to_have_text(
         french("This link does not work") or "This link does not work")
