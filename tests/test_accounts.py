@@ -235,9 +235,10 @@ def test_dates_follow_the_time_zone_chosen_in_the_profile(app, client, make_user
         from flask_login import login_user
 
         login_user(user)
-        assert "7:00:00" in local_datetime(noon_utc)  # New York is UTC-5 in January
+        assert "7:00\u202fAM" in local_datetime(noon_utc)  # New York is UTC-5 in January
+        assert local_datetime(noon_utc, "long").endswith("7:00\u202fAM GMT-05:00")  # e-mails name the zone
     with app.app_context(), app.test_request_context():
-        assert "1:00:00" in local_datetime(noon_utc)  # anonymous: Brussels, UTC+1
+        assert "1:00\u202fPM" in local_datetime(noon_utc)  # anonymous: Brussels, UTC+1
 
 
 def test_unknown_time_zone_is_refused_next_to_its_field(client, make_user, login):

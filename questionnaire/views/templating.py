@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 import pycountry
+from babel import Locale, dates
 from flask import Flask, has_request_context, request
-from flask_babel import format_datetime, get_locale, get_translations
+from flask_babel import format_datetime, get_locale, get_translations, to_user_timezone
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -33,10 +34,24 @@ def country_name(code: str | None) -> str:
 
 
 def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
-    """A UTC datetime shown in the viewer's time zone and language."""
+    """A UTC datetime shown in the viewer's time zone and language.
+
+    "medium" and "long" are that date with the short time: deadlines and events read in minutes,
+    not seconds (CLDR's medium and long times have them). "long", used in e-mails and on answering
+    pages, names the time zone too (GMT+01:00): the reader may be elsewhere. "short" is Babel's.
+    """
     if value is None:
         return ""
-    return format_datetime(value, fmt)
+    if fmt not in ("medium", "long"):
+        return format_datetime(value, fmt)
+    locale = get_locale() or Locale.parse("en")
+    local = to_user_timezone(value)
+    # As babel.dates.format_datetime joins a date and a time: the locale's pattern, quotes removed.
+    time = dates.format_time(local, "short", locale=locale)
+    if fmt == "long":
+        time = f"{time} {dates.format_time(local, 'ZZZZ', locale=locale)}"
+    return (dates.get_datetime_format(fmt, locale=locale).replace("'", "")
+            .replace("{0}", time).replace("{1}", dates.format_date(local, fmt, locale=locale)))
 
 
 def render_field(field: Any, show_label: bool = True, class_: str = "", **kwargs: Any) -> Markup:
