@@ -8,6 +8,7 @@ from wtforms import BooleanField, EmailField, SearchField, SelectChoice, SelectF
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from forms.fields import country_choices, language_choices
+from questionnaire.services.audit import action_label
 
 KIND_LABELS = {"secretariat": _l("Secretariat"), "buyer": _l("Buyer"), "supplier": _l("Supplier")}
 KIND_CHOICES = [SelectChoice(kind, label) for kind, label in KIND_LABELS.items()]
@@ -102,4 +103,5 @@ class AuditFilterForm(FlaskForm):
 
     def __init__(self, *args, actions: Sequence[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.action.choices = [SelectChoice("", _l("All actions")), *(SelectChoice(a) for a in actions)]
+        self.action.choices = [SelectChoice("", _l("All actions")),
+                               *(SelectChoice(a, f"{action_label(a)} ({a})") for a in actions)]

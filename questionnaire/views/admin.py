@@ -21,7 +21,7 @@ from forms.admin import (
 from questionnaire import permissions
 from questionnaire.extensions import db
 from questionnaire.models import AuditEvent, Organisation, OrganisationKind, User
-from questionnaire.services import accounts, outbox
+from questionnaire.services import accounts, audit, outbox
 from questionnaire.services.errors import DomainError
 from questionnaire.services.mail import undelivered
 from questionnaire.views.helpers import authorise, client_ip, get_or_404
@@ -306,4 +306,5 @@ def audit_log():
     if form.action.data:
         stmt = stmt.where(AuditEvent.action == form.action.data)
     page = db.paginate(stmt, per_page=AUDIT_PAGE_SIZE, max_per_page=AUDIT_PAGE_SIZE)
-    return render_template("admin/audit.html", form=form, page=page)
+    return render_template("admin/audit.html", form=form, page=page, targets=audit.describe_targets(page.items),
+                           action_label=audit.action_label)

@@ -10,6 +10,7 @@ from forms.account import LanguageForm
 from questionnaire import permissions
 from questionnaire.extensions import db
 from questionnaire.models import AuditEvent, Organisation, User
+from questionnaire.services import audit
 from questionnaire.views.helpers import safe_next
 
 bp = Blueprint("main", __name__)
@@ -44,6 +45,8 @@ def dashboard():
         context["recent_events"] = db.session.scalars(
             select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(10)
         ).all()
+        context["targets"] = audit.describe_targets(context["recent_events"])
+        context["action_label"] = audit.action_label
     context["colleagues"] = db.session.scalars(
         select(User).where(User.organisation_id == user.organisation_id).order_by(User.name)
     ).all()
