@@ -151,3 +151,12 @@ def test_the_round_page_links_to_the_results_for_owners_only(setup, client, logi
     login(supplier, setup.supplier)
     page = supplier.get(f"/rounds/{setup.round.id}")
     assert f"/rounds/{setup.round.id}/results" not in page.get_data(as_text=True)
+
+
+def test_the_results_page_lists_its_sections_with_links(setup, client, login):
+    html = _page(client, login, setup.secretariat, _url(setup))
+    contents = html.split('id="contents-heading"')[1].split("</nav>")[0]
+    targets = re.findall(r'href="#(section-[^"]+)"', contents)
+    assert len(targets) > 1
+    for target in targets:
+        assert f'<h2 id="{target}">' in html
