@@ -122,8 +122,11 @@ def table_rows(question: Question, value: Any, requested: int | None) -> int:
 
 def build_section_form(section: Section, *, language: str | None, values: Mapping[str, Any],
                        rows: Mapping[str, int] | None = None,
-                       evidence: Mapping[str, Sequence[Evidence]] | None = None) -> SectionFormSpec:
+                       evidence: Mapping[str, Sequence[Evidence]] | None = None,
+                       resolve: bool = False) -> SectionFormSpec:
     """A form class for one section page, with one set of fields per question.
+
+    `resolve` adds the conflict page's "keep mine / keep the stored answer" choice per question.
 
     For a published (frozen) version the class is built once per questionnaire language, user
     interface language (the labels are translated when the class is built) and table rows offered.
@@ -133,18 +136,19 @@ def build_section_form(section: Section, *, language: str | None, values: Mappin
     choices = {File.keep_field_name(q): [SelectChoice(e.id, e.original_name) for e in (evidence or {}).get(q.key, [])]
                for q in section.questions if q.type == "file"}
     if not section.version.is_published:
-        return replace(_build_section_form(section, language, offered), choices=choices)
+        return replace(_build_section_form(section, language, offered, resolve), choices=choices)
     cache: dict[tuple[Any, ...], SectionFormSpec] = current_app.extensions.setdefault("section_forms", {})
-    key = (section.id, language, str(get_locale() or ""), tuple(sorted(offered.items())))
+    key = (section.id, language, str(get_locale() or ""), tuple(sorted(offered.items())), resolve)
     spec = cache.get(key)
     if spec is None:
         if len(cache) >= FORM_CACHE_SIZE:
             cache.clear()
-        spec = cache[key] = _build_section_form(section, language, offered)
+        spec = cache[key] = _build_section_form(section, language, offered, resolve)
     return replace(spec, choices=choices)
 
 
-def _build_section_form(section: Section, language: str | None, offered: Mapping[str, int]) -> SectionFormSpec:
+def _build_section_form(section: Section, language: str | None, offered: Mapping[str, int],
+                        resolve: bool) -> SectionFormSpec:
     attrs: dict[str, Any] = {}
     fields_by_question: dict[str, list[str]] = {}
     value_fields: dict[str, list[str]] = {}
@@ -163,11 +167,11 @@ def _build_section_form(section: Section, language: str | None, offered: Mapping
             attrs[rows_field_name(question)] = HiddenField(default=str(row_count or DEFAULT_TABLE_ROWS),
                                                            widget=HIDDEN_INPUT)
             names.append(rows_field_name(question))
-        # Only the conflict page shows it; elsewhere it is absent and means "mine".
-        attrs[resolve_field_name(question)] = RadioField(
-            _("Which answer should be saved?"),
-            choices=[SelectChoice("mine", _("Keep mine")), SelectChoice("stored", _("Keep the stored answer"))],
-            validate_choice=False)
+        if resolve:  # only the conflict page and what it posts have it; absent means "mine"
+            attrs[resolve_field_name(question)] = RadioField(
+                _("Which answer should be saved?"),
+                choices=[SelectChoice("mine", _("Keep mine")), SelectChoice("stored", _("Keep the stored answer"))],
+                validate_choice=False)
         fields_by_question[question.key] = names
     form_class = type(f"Section_{section.key}_Form", (SectionFormBase,), attrs)
     return SectionFormSpec(form_class=form_class, fields_by_question=fields_by_question,

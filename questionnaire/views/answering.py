@@ -181,8 +181,9 @@ def _section_evidence(response: Response, section: Section) -> dict[str, list[Ev
 
 
 def _spec(language: str | None, section: Section, values: dict[str, Any], rows: dict[str, int],
-          evidence: dict[str, list[Evidence]]) -> SectionFormSpec:
-    return build_section_form(section, language=language, values=values, rows=rows, evidence=evidence)
+          evidence: dict[str, list[Evidence]], resolve: bool = False) -> SectionFormSpec:
+    return build_section_form(section, language=language, values=values, rows=rows, evidence=evidence,
+                              resolve=resolve)
 
 
 def _render_section(page: Page, section: Section, form: SectionFormBase, spec: SectionFormSpec, *,
@@ -305,7 +306,9 @@ def _save(round_: DialogueRound, response: Response, section: Section, posted: M
     stored_values = responses.answer_values(stored)
     evidence = _section_evidence(response, section)
     # No progress yet: the save works it out for the answers as saved, and only a refusal shows a page.
-    spec = _spec(_language(round_), section, stored_values, rows, evidence)
+    # The conflict page's choices come back with what it posts.
+    resolving = any(name.endswith("-resolve") for name in posted)
+    spec = _spec(_language(round_), section, stored_values, rows, evidence, resolving)
     meta = {"csrf": False} if from_pending else {}
     form = spec.form(formdata=formdata, meta=meta)
     valid = form.validate()
@@ -333,7 +336,7 @@ def _save(round_: DialogueRound, response: Response, section: Section, posted: M
         # Re-show what the user posted, with the table rows they asked for.
         page_now = _page(round_, response, merged)
         evidence_now = _section_evidence(response, section)  # new uploads may have been kept
-        spec_now = _spec(page_now.language, section, merged, rows, evidence_now)
+        spec_now = _spec(page_now.language, section, merged, rows, evidence_now, resolving)
         form_now = spec_now.form(formdata=formdata)  # with a fresh CSRF token for the next click
         for field in form:
             if field.errors and field.name in form_now:
@@ -470,7 +473,7 @@ def _conflict(round_: DialogueRound, response: Response, section: Section, poste
     visibility = visible_parts(round_.questionnaire_version.sections, {**values, **{
         k: v.value for k, v in inputs.items() if v.value is not None}})
     differing = _differences(section, inputs, stored, visibility)
-    spec = _spec(page.language, section, values, {}, _section_evidence(response, section))
+    spec = _spec(page.language, section, values, {}, _section_evidence(response, section), resolve=True)
     form = spec.form(formdata=None, data={
         "based_on_version": response.version, "section_digest": section_digest(section, stored), **{
         resolve_field_name(q): "mine" for q in section.questions}})
