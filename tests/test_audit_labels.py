@@ -53,3 +53,29 @@ def test_an_unknown_action_or_a_vanished_target_keeps_its_code(app, db):
     event = audit.record("login.success", actor=None, target="user:999999")
     with app.test_request_context():
         assert audit.describe_targets([event]) == {}
+
+
+def test_targets_of_every_kind_are_named(app, db, make_org, make_user):
+    from factories_answering import build
+    from sqlalchemy import select as _select
+
+    from questionnaire.models import Invitation
+    from questionnaire.services.responses import get_or_create_response
+
+    setup = build(make_org, make_user)
+    response = get_or_create_response(setup.round, setup.supplier.organisation)
+    db.session.commit()
+    invitation = db.session.scalar(_select(Invitation).where(Invitation.round_id == setup.round.id))
+    version = setup.round.questionnaire_version
+    events = [audit.record("x", actor=None, target=target) for target in (
+        f"user:{setup.supplier.id}", f"organisation:{setup.supplier.organisation_id}", f"round:{setup.round.id}",
+        f"questionnaire:{version.questionnaire_id}", f"questionnaire_version:{version.id}",
+        f"response:{response.id}", f"invitation:{invitation.id}")]
+    with app.test_request_context():
+        names = audit.describe_targets(events)
+    assert names[f"user:{setup.supplier.id}"] == "Alice"
+    assert names[f"round:{setup.round.id}"] == "ICT supply chains 2026"
+    assert names[f"questionnaire:{version.questionnaire_id}"] == "Supply-chain due diligence"
+    assert names[f"questionnaire_version:{version.id}"] == "Supply-chain due diligence, version 1"
+    assert names[f"response:{response.id}"] == "Response of Acme Devices to ICT supply chains 2026"
+    assert names[f"invitation:{invitation.id}"].startswith("Invitation of ")

@@ -153,21 +153,13 @@ def describe_targets(events: Iterable[AuditEvent]) -> dict[str, str]:
         add("questionnaire", ((ident, text) for ident, (_number, text) in latest.items()
                               if ident in wanted["questionnaire"]))
     if wanted.get("response"):
-        add("response", (
-            (ident, _("Response of %(organisation)s to %(round)s", organisation=organisation, round=title))
-            for ident, organisation, title in db.session.execute(
-                select(Response.id, Organisation.name, DialogueRound.title)
-                .join(Organisation, Organisation.id == Response.organisation_id)
-                .join(DialogueRound, DialogueRound.id == Response.round_id)
-                .where(Response.id.in_(wanted["response"])))))
+        add("response", ((ident, _("Response of %(organisation)s to %(round)s", organisation=organisation,
+                                   round=title))
+                         for ident, organisation, title in _organisation_and_round(Response, wanted["response"])))
     if wanted.get("invitation"):
-        add("invitation", (
-            (ident, _("Invitation of %(organisation)s to %(round)s", organisation=organisation, round=title))
-            for ident, organisation, title in db.session.execute(
-                select(Invitation.id, Organisation.name, DialogueRound.title)
-                .join(Organisation, Organisation.id == Invitation.organisation_id)
-                .join(DialogueRound, DialogueRound.id == Invitation.round_id)
-                .where(Invitation.id.in_(wanted["invitation"])))))
+        add("invitation", ((ident, _("Invitation of %(organisation)s to %(round)s", organisation=organisation,
+                                     round=title))
+                           for ident, organisation, title in _organisation_and_round(Invitation, wanted["invitation"])))
     if wanted.get("evidence"):
         add("evidence", db.session.execute(
             select(Evidence.id, Evidence.original_name).where(Evidence.id.in_(wanted["evidence"]))).all())
@@ -179,3 +171,12 @@ def describe_targets(events: Iterable[AuditEvent]) -> dict[str, str]:
                 .join(DialogueRound, DialogueRound.id == Clarification.round_id)
                 .where(Clarification.id.in_(wanted["clarification"])))))
     return names
+
+
+def _organisation_and_round(model: type[Response] | type[Invitation], ids: set[int]) -> Iterable[Any]:
+    """(id, organisation name, round title) of responses or invitations."""
+    return db.session.execute(
+        select(model.id, Organisation.name, DialogueRound.title)
+        .join(Organisation, Organisation.id == model.organisation_id)
+        .join(DialogueRound, DialogueRound.id == model.round_id)
+        .where(model.id.in_(ids)))
