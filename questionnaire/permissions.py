@@ -202,12 +202,16 @@ def can_answer_clarification(user: User, dialogue_round: DialogueRound) -> bool:
 # --- answering (issue 4) ---
 
 
-def can_answer_round(user: User, round_: DialogueRound) -> bool:
-    """Members of an invited supplier answer a round once it has opened (read-only after the deadline)."""
+def can_answer_round(user: User, round_: DialogueRound, *, invited: bool | None = None) -> bool:
+    """Members of an invited supplier answer a round once it has opened (read-only after the deadline).
+
+    `invited` may pass whether the user's organisation is invited, read with the round
+    (`responses.load_for_answering`); otherwise it is looked up.
+    """
     return (
         is_supplier(user)
         and round_.status != RoundStatus.DRAFT
-        and _has_invitation(round_, user.organisation_id)
+        and (invited if invited is not None else _has_invitation(round_, user.organisation_id))
     )
 
 

@@ -21,7 +21,7 @@ from typing import IO, Any, TypeAlias
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, and_, delete, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import FileStorage
@@ -33,6 +33,7 @@ from questionnaire.models import (
     Answer,
     DialogueRound,
     Evidence,
+    Invitation,
     Organisation,
     PendingSave,
     Question,
@@ -91,6 +92,24 @@ def load_round(round_id: int) -> DialogueRound | None:
     if round_ is not None:
         use_frozen_version(round_)
     return round_
+
+
+def load_for_answering(round_id: int, organisation_id: int) -> tuple[DialogueRound | None, bool, Response | None]:
+    """A round (as `load_round`), whether the organisation is invited to it, and its response: one query.
+
+    The answering pages need all three on every request; on PostgreSQL each statement is a round trip.
+    """
+    invited = exists().where(Invitation.round_id == DialogueRound.id, Invitation.organisation_id == organisation_id)
+    row = db.session.execute(
+        select(DialogueRound, invited.label("invited"), Response)
+        .outerjoin(Response, and_(Response.round_id == DialogueRound.id, Response.organisation_id == organisation_id))
+        .where(DialogueRound.id == round_id)
+    ).first()
+    if row is None:
+        return None, False, None
+    round_, is_invited, response = row
+    use_frozen_version(round_)
+    return round_, bool(is_invited), response
 
 
 def use_frozen_version(round_: DialogueRound) -> None:

@@ -71,24 +71,23 @@ PENDING_RATE_LIMIT = "30 per hour"
 # --- loading and context -----------------------------------------------------------------------
 
 
-def _round(round_id: int) -> DialogueRound:
-    round_ = responses.load_round(round_id)
+def _round_and_response(round_id: int) -> tuple[DialogueRound, Response]:
+    """The round, which must exist for this supplier, and its organisation's response (created on first use)."""
+    organisation = current_user.organisation
+    round_, invited, response = responses.load_for_answering(round_id, organisation.id)
     if round_ is None:
         abort(404)
     # Not invited (or another supplier's round): the round does not exist for this user.
-    authorise(permissions.can_answer_round(current_user, round_), hide=True)
-    return round_
-
-
-def _response(round_: DialogueRound) -> Response:
-    response, created = responses.ensure_response(round_, current_user.organisation)
+    authorise(permissions.can_answer_round(current_user, round_, invited=invited), hide=True)
+    if response is None:
+        response, created = responses.ensure_response(round_, organisation)
+        if created:
+            # Commit only a new response: a commit expires the loaded questionnaire, which would then be
+            # fetched again section by section.
+            db.session.commit()
+            responses.use_frozen_version(round_)
     authorise(permissions.can_edit_response(current_user, response), hide=True)
-    if created:
-        # Commit only a new response: a commit expires the loaded questionnaire, which would then be
-        # fetched again section by section.
-        db.session.commit()
-        responses.use_frozen_version(round_)
-    return response
+    return round_, response
 
 
 def _language(round_: DialogueRound) -> str | None:
@@ -227,8 +226,7 @@ def _translate(text: Any, language: str | None) -> str:
 @login_required
 def overview(round_id: int):
     """The response at a glance: sections with their progress, the deadline, submissions."""
-    round_ = _round(round_id)
-    response = _response(round_)
+    round_, response = _round_and_response(round_id)
     page = _page(round_, response)
     return render_template("answering/overview.html", page=page, translate=_translate,
                            reopen_form=ActionForm(), submissions=list(reversed(response.submissions)))
@@ -241,8 +239,7 @@ def section(round_id: int, section_key: str):
         if request.method == "POST":
             return _keep_for_after_login(round_id, section_key, request.form)
         return login_manager.unauthorized()
-    round_ = _round(round_id)
-    response = _response(round_)
+    round_, response = _round_and_response(round_id)
     section = _section(round_, section_key)
     if request.method == "POST":
         return _save(round_, response, section, request.form, request.files)
@@ -540,8 +537,7 @@ def resume(round_id: int, token: str):
     pending = responses.take_pending(token)
     if pending is None or pending.round_id != round_id:
         abort(404)
-    round_ = _round(round_id)
-    response = _response(round_)
+    round_, response = _round_and_response(round_id)
     section = _section(round_, pending.section_key)
     posted = MultiDict([(k, v) for k, values in pending.form_data.items() for v in values])
     db.session.commit()  # the kept copy is used once, whatever the save below meets
@@ -560,8 +556,7 @@ def csrf_failed(error: CSRFError):
         if not current_user.is_authenticated:
             return _keep_for_after_login(round_id, section_key, request.form)
         try:
-            round_ = _round(round_id)
-            response = _response(round_)
+            round_, response = _round_and_response(round_id)
             section = _section(round_, section_key)
         except HTTPException as exc:  # an error handler must not raise
             from questionnaire.views.errors import render_error
@@ -596,8 +591,7 @@ def too_large(error: HTTPException):
     if request.endpoint != "answering.section" or not current_user.is_authenticated:
         return render_error(413)
     try:
-        round_ = _round(args["round_id"])
-        response = _response(round_)
+        round_, response = _round_and_response(args["round_id"])
         section = _section(round_, args["section_key"])
     except HTTPException as exc:  # an error handler must not raise
         return render_error(exc.code or 404)
@@ -622,8 +616,7 @@ def too_large(error: HTTPException):
 @login_required
 def review(round_id: int):
     """Unanswered required questions with links to them, and the Submit button."""
-    round_ = _round(round_id)
-    response = _response(round_)
+    round_, response = _round_and_response(round_id)
     db.session.commit()
     answers = responses.answer_values(responses.load_answers(response))
     page = _page(round_, response, answers)
@@ -636,8 +629,7 @@ def review(round_id: int):
 @login_required
 def submit(round_id: int):
     """Submit the response (a double click or a replay submits once)."""
-    round_ = _round(round_id)
-    response = _response(round_)
+    response = _round_and_response(round_id)[1]
     form = ConfirmForm()
     if not form.validate():
         abort(400)
@@ -661,8 +653,7 @@ def submit(round_id: int):
 @login_required
 def submitted(round_id: int, number: int):
     """The confirmation of a submission."""
-    round_ = _round(round_id)
-    response = _response(round_)
+    round_, response = _round_and_response(round_id)
     submission = next((s for s in response.submissions if s.number == number), None)
     if submission is None:
         abort(404)
@@ -675,8 +666,7 @@ def submitted(round_id: int, number: int):
 @login_required
 def reopen(round_id: int):
     """Make a submitted response a draft again, until the deadline."""
-    round_ = _round(round_id)
-    response = _response(round_)
+    response = _round_and_response(round_id)[1]
     form = ActionForm()
     if not form.validate():
         abort(400)
