@@ -329,14 +329,18 @@ def test_reminders_go_only_to_suppliers_that_have_not_submitted_once_a_day(db, s
     assert len(smtp.messages) == 6
 
 
-def test_reminder_carries_a_fresh_working_link_for_a_contact_without_account(db, client, smtp, buyer,
-                                                                             dialogue_round, app):
+def _invited_and_reminded(app, db, smtp, buyer, dialogue_round) -> tuple[str, str]:
+    """The personal links of the invitation and of one reminder."""
     with app.test_request_context():
         _invite(dialogue_round, buyer)
-        old = link_token(smtp.body(smtp.messages[0]))
         invitations.remind(dialogue_round, actor=buyer)
         db.session.commit()
-    new = link_token(smtp.body(smtp.messages[1]))
+    return link_token(smtp.body(smtp.messages[0])), link_token(smtp.body(smtp.messages[1]))
+
+
+def test_reminder_carries_a_fresh_working_link_for_a_contact_without_account(db, client, smtp, buyer,
+                                                                             dialogue_round, app):
+    old, new = _invited_and_reminded(app, db, smtp, buyer, dialogue_round)
     assert new != old
     assert client.get(f"/i/{new}").status_code == 200
     # The link before keeps working, in case the reminder is lost; the one before that stops.
@@ -351,12 +355,7 @@ def test_reminder_carries_a_fresh_working_link_for_a_contact_without_account(db,
 
 
 def test_either_of_the_two_working_links_works_once(db, client, smtp, buyer, dialogue_round, app):
-    with app.test_request_context():
-        _invite(dialogue_round, buyer)
-        old = link_token(smtp.body(smtp.messages[0]))
-        invitations.remind(dialogue_round, actor=buyer)
-        db.session.commit()
-    new = link_token(smtp.body(smtp.messages[1]))
+    old, new = _invited_and_reminded(app, db, smtp, buyer, dialogue_round)
     assert client.get(f"/i/{old}").status_code == 200
     accepted = client.post(f"/i/{old}", data={"name": "Carla", "password": "a long enough password",
                                               "confirm": "a long enough password"})
