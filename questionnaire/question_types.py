@@ -1310,12 +1310,11 @@ class Date(_NoConfig, SingleFieldType):
         return str(value)
 
 
-class Url(_NoConfig, SingleFieldType):
-    """A web address (http or https); stores the URL."""
+class Url(ShortText):
+    """A web address (http or https); stores the URL. Counted, shown and exported as a short text."""
 
     name = "url"
     label = _l("Web address")
-    column_type = True
 
     def _field(self, question: QuestionLike, language: str | None, label: str, description: str,
                validators: list[Any]) -> Any:
@@ -1336,18 +1335,6 @@ class Url(_NoConfig, SingleFieldType):
 
     def _is_answered(self, value: Any) -> bool:
         return isinstance(value, str) and value != ""
-
-    def _score(self, value: Any, question: QuestionLike) -> float | None:
-        return None
-
-    def _summarise(self, values: list[Any], question: QuestionLike) -> dict[str, Any]:
-        return {"count": len(values)}
-
-    def _display(self, value: Any, question: QuestionLike, language: str | None) -> str:
-        return str(value)
-
-    def _export(self, value: Any, question: QuestionLike) -> str:
-        return str(value)
 
 
 class File(_NoConfig, QuestionType):
