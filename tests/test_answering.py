@@ -47,6 +47,7 @@ def test_save_and_next_goes_to_the_next_section_and_progress_counts_required_que
     assert (saved.required_answered, saved.required_shown) == (3, 5)
     overview = client.get(setup.url).get_data(as_text=True)
     assert "3 of 5" in overview
+    assert "3 of 5" in client.get(setup.url + "/").get_data(as_text=True)  # a typed trailing slash finds it too
     previous = _post(client, setup, "suppliers", {}, action="previous")
     assert previous.headers["Location"].endswith(setup.section_url("policy"))
 

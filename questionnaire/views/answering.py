@@ -222,7 +222,7 @@ def _translate(text: Any, language: str | None) -> str:
     return translate(text, language)
 
 
-@bp.route("")
+@bp.route("", strict_slashes=False)
 @login_required
 def overview(round_id: int):
     """The response at a glance: sections with their progress, the deadline, submissions."""
