@@ -134,7 +134,8 @@ def report_blank_command(questionnaire_id: int, language: str | None, number: in
 @report_group.command("export")
 @click.argument("round_id", type=int)
 @click.option("--format", "fmt", type=click.Choice(("csv", "xlsx")), default="xlsx", show_default=True,
-              help="CSV (tables go to a second file, FILE-tables.csv) or XLSX (tables on their own sheets).")
+              help="CSV (tables and section scores go to FILE-tables.csv and FILE-scores.csv) or XLSX "
+                   "(each on its own sheets).")
 @click.option("--audience", type=click.Choice(AUDIENCE_CHOICES), default="secretariat", show_default=True,
               help="Buyers get confidential answers blanked; participants cannot export named rows.")
 @click.option("--country", default=None, help="Only suppliers of this country (ISO code, e.g. FR).")
@@ -143,7 +144,7 @@ def report_blank_command(questionnaire_id: int, language: str | None, number: in
 def report_export_command(round_id: int, fmt: str, audience: str, country: str | None, output: str) -> None:
     """Write the submitted responses of ROUND_ID, one row per supplier, as CSV or XLSX."""
     from questionnaire.models import DialogueRound
-    from reports.exports import ExportRefused, export_csv, export_tables_csv, export_xlsx
+    from reports.exports import ExportRefused, export_csv, export_scores_csv, export_tables_csv, export_xlsx
 
     dialogue_round = db.session.get(DialogueRound, round_id)
     if dialogue_round is None:
@@ -154,12 +155,15 @@ def report_export_command(round_id: int, fmt: str, audience: str, country: str |
             write_output(export_xlsx(dialogue_round, audience, country=country), output)
             return
         write_output(export_csv(dialogue_round, audience, country=country), output)
-        tables = export_tables_csv(dialogue_round, audience, country=country)
+        extra = {"tables": export_tables_csv(dialogue_round, audience, country=country),
+                 "scores": export_scores_csv(dialogue_round, audience, country=country)}
     except ExportRefused as exc:
         fail(f"{exc}.")
-    if tables is not None:
-        if output == "-":
-            click.echo("Table answers are not written to standard output; give a file name to get them.", err=True)
-            return
+    extra = {name: data for name, data in extra.items() if data is not None}
+    if extra and output == "-":
+        click.echo("Table answers and section scores are not written to standard output; give a file name "
+                   "to get them.", err=True)
+        return
+    for name, data in extra.items():
         path = Path(output)
-        write_output(tables, str(path.with_name(f"{path.stem}-tables{path.suffix or '.csv'}")))
+        write_output(data, str(path.with_name(f"{path.stem}-{name}{path.suffix or '.csv'}")))

@@ -4,7 +4,8 @@
 - Section scores: XLSX has a sheet "Section scores", one row per supplier and one column per scored
   section, with the maturity (0-100) the audience's summary gives (`reports.disclosure.results_for`:
   the buyers' scores leave out confidential answers and their follow-ups); the named summaries point
-  to it when they have too many suppliers to print the scores.
+  to it when they have too many suppliers to print the scores. `export_scores_csv` writes the same
+  rows as a CSV of their own (the CLI's `<name>-scores.csv`, a download of the results page).
 - Tables: XLSX puts each table question on its own sheet (one row per table row, with the supplier);
   CSV cannot hold several sheets, so the main CSV has one column per table question with its row
   count, and `export_tables_csv` writes the table rows as a second CSV in long format (supplier,
@@ -274,6 +275,13 @@ def section_score_rows(round_: DialogueRound, audience: Audience | str, *,
         values = [by_response.get(supplier.response_id) for by_response in scores]
         rows.append([supplier.name, supplier.country, *("" if v is None else round(v, 1) for v in values)])
     return [[neutralise(value) for value in row] for row in rows]
+
+
+def export_scores_csv(round_: DialogueRound, audience: Audience | str, *,
+                      country: str | None = None) -> bytes | None:
+    """Each supplier's section scores (the XLSX "Section scores" sheet) as a CSV; None when no section is scored."""
+    rows = section_score_rows(round_, audience, country=country)
+    return _csv(rows) if len(rows[0]) > 2 else None
 
 
 def export_xlsx(round_: DialogueRound, audience: Audience | str, *, country: str | None = None) -> bytes:

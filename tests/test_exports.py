@@ -11,7 +11,14 @@ from openpyxl import load_workbook
 
 from questionnaire.extensions import db
 from questionnaire.models import Answer
-from reports.exports import ExportRefused, export_csv, export_tables_csv, export_xlsx, neutralise
+from reports.exports import (
+    ExportRefused,
+    export_csv,
+    export_scores_csv,
+    export_tables_csv,
+    export_xlsx,
+    neutralise,
+)
 
 
 @pytest.fixture
@@ -55,7 +62,7 @@ def test_buyers_get_confidential_answers_blanked(setup):
 
 
 def test_participants_cannot_export_named_rows(setup):
-    for export in (export_csv, export_xlsx, export_tables_csv):
+    for export in (export_csv, export_xlsx, export_tables_csv, export_scores_csv):
         with pytest.raises(ExportRefused):
             export(setup.round, "participants")
 
@@ -138,6 +145,7 @@ def test_cli_exports_csv_with_a_tables_file_and_xlsx(setup, runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "[confidential]" in target.read_text(encoding="utf-8-sig")
     assert (tmp_path / "round-tables.csv").read_text(encoding="utf-8-sig").startswith("supplier,country,question")
+    assert (tmp_path / "round-scores.csv").read_text(encoding="utf-8-sig").startswith("supplier,country,")
     workbook_path = tmp_path / "round.xlsx"
     result = runner.invoke(args=["report", "export", str(setup.round.id), "--format", "xlsx", "-o", str(workbook_path)])
     assert result.exit_code == 0, result.output
@@ -169,3 +177,19 @@ def test_xlsx_has_each_suppliers_section_scores_as_the_audiences_summary_gives_t
         expected = {supplier.name: None if score is None else round(score, 1)
                     for supplier, score in section.supplier_scores}
         assert {row[0]: row[column] for row in rows[2:]} == expected
+
+
+@pytest.mark.parametrize("audience", ["secretariat", "buyers"])
+def test_the_section_scores_csv_holds_the_rows_of_the_xlsx_sheet(setup, audience):
+    def plain(value):
+        if value in (None, ""):
+            return ""
+        try:
+            return float(value)  # a spreadsheet reads 100.0 back as 100
+        except (TypeError, ValueError):
+            return str(value)
+
+    workbook = load_workbook(io.BytesIO(export_xlsx(setup.round, audience)))
+    sheet = [[plain(value) for value in row] for row in workbook["Section scores"].iter_rows(values_only=True)]
+    rows = _csv_rows(export_scores_csv(setup.round, audience))
+    assert len(rows) > 2 and [[plain(value) for value in row] for row in rows] == sheet

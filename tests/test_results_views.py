@@ -113,6 +113,10 @@ def test_downloads_for_named_audiences_only(setup, client, login):
     assert "[confidential]" in response.get_data(as_text=True)
     assert client.get(_url(setup, "/export.xlsx")).status_code == 200
     assert client.get(_url(setup, "/export.tables.csv")).status_code == 200
+    scores = client.get(_url(setup, "/export.scores.csv?audience=buyers"))
+    assert scores.status_code == 200 and scores.get_data(as_text=True).lstrip("\ufeff").startswith("supplier,country,")
+    assert 'export.scores.csv' in client.get(_url(setup)).get_data(as_text=True)
+    assert client.get(_url(setup, "/export.scores.csv?audience=participants")).status_code == 403
     assert client.get(_url(setup, "/export.csv?audience=participants")).status_code == 403
     supplier = client.application.test_client()
     login(supplier, setup.supplier)

@@ -23,7 +23,7 @@ from questionnaire.views.helpers import authorise
 from reports import charts
 from reports.aggregation import supplier_answers
 from reports.disclosure import Audience, Cell, CellStatus, DisclosedQuestion, disclose_supplier, results_for
-from reports.exports import export_csv, export_tables_csv, export_xlsx
+from reports.exports import export_csv, export_scores_csv, export_tables_csv, export_xlsx
 
 bp = Blueprint("results", __name__)
 
@@ -31,6 +31,7 @@ COUNTRY = re.compile(r"[A-Z]{2}")
 EXPORTS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "tables.csv": ("text/csv; charset=utf-8", "tables.csv"),
+    "scores.csv": ("text/csv; charset=utf-8", "scores.csv"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
 }
 
@@ -167,7 +168,7 @@ def supplier(round_id: int, response_id: int) -> Any:
     )
 
 
-@bp.route("/rounds/<int:round_id>/results/export.<any('csv', 'tables.csv', 'xlsx'):fmt>")
+@bp.route("/rounds/<int:round_id>/results/export.<any('csv', 'tables.csv', 'scores.csv', 'xlsx'):fmt>")
 @login_required
 def export(round_id: int, fmt: str) -> Any:
     """Download the submitted responses as CSV or XLSX, for a named audience."""
@@ -180,7 +181,9 @@ def export(round_id: int, fmt: str) -> Any:
     elif fmt == "xlsx":
         data = export_xlsx(dialogue_round, audience, country=country)
     else:
-        data = export_tables_csv(dialogue_round, audience, country=country)
+        # Table answers, or section scores: absent when the questionnaire has no table or no scored section.
+        write = export_tables_csv if fmt == "tables.csv" else export_scores_csv
+        data = write(dialogue_round, audience, country=country)
         if data is None:
             abort(404)
     mimetype, extension = EXPORTS[fmt]
