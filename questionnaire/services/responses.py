@@ -86,16 +86,9 @@ def get_response(round_: DialogueRound, organisation: Organisation) -> Response 
     )
 
 
-def load_round(round_id: int) -> DialogueRound | None:
-    """A round with its questionnaire version, sections and questions (shared when published)."""
-    round_ = db.session.get(DialogueRound, round_id)
-    if round_ is not None:
-        use_frozen_version(round_)
-    return round_
-
-
 def load_for_answering(round_id: int, organisation_id: int) -> tuple[DialogueRound | None, bool, Response | None]:
-    """A round (as `load_round`), whether the organisation is invited to it, and its response: one query.
+    """A round with its questionnaire version (shared when published), whether the organisation is invited
+    to it, and its response: one query.
 
     The answering pages need all three on every request; on PostgreSQL each statement is a round trip.
     """
@@ -247,12 +240,7 @@ def progress(version: QuestionnaireVersion, values: Mapping[str, Any],
 
 
 def _refresh_progress(response: Response, answers: Mapping[str, AnswerRow]) -> Progress:
-    return _refresh_progress_values(response, answer_values(answers))
-
-
-def _refresh_progress_values(response: Response, values: Mapping[str, Any],
-                             visibility: Visibility | None = None) -> Progress:
-    result = progress(version_of(response), values, visibility)
+    result = progress(version_of(response), answer_values(answers))
     response.required_answered = result.required_answered
     response.required_shown = result.required_shown
     return result
