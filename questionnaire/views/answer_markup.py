@@ -14,24 +14,14 @@ from wtforms.widgets import ListWidget
 
 from forms.answers import SectionFormBase, comment_field_name, confidential_field_name, quotable_field_name
 from questionnaire.models import Question
-from questionnaire.views.templating import render_field
-
-
-def _help_and_errors(field: Any) -> tuple[str, str, str]:
-    """The help and error paragraphs of a field, and the ids that describe it."""
-    help_id, error_id = f"{field.id}-help", f"{field.id}-error"
-    described = " ".join(([help_id] if field.description else []) + ([error_id] if field.errors else []))
-    help_text = f'<p class="help" id="{escape(help_id)}">{escape(field.description)}</p>\n' if field.description else ""
-    error_text = (f'<p class="field-error" id="{escape(error_id)}">{escape(Markup(" ").join(field.errors))}</p>\n'
-                  if field.errors else "")
-    return help_text, error_text, described
+from questionnaire.views.templating import help_and_errors, render_field
 
 
 def answer_field(field: Any) -> Markup:
     """An answer field: radio buttons and checkboxes as a group with a legend, anything else by render_field."""
     if not isinstance(field.widget, ListWidget):
         return render_field(field)
-    help_text, error_text, described = _help_and_errors(field)
+    help_text, error_text, described = help_and_errors(field)
     has_error = " has-error" if field.errors else ""
     describedby = f' aria-describedby="{escape(described)}"' if described else ""
     return Markup(  # noqa: S704 - every value is escaped or already markup
@@ -45,11 +35,8 @@ def answer_extras(form: SectionFormBase, question: Question) -> Markup:
     comment = form[comment_field_name(question)]
     flags = (form[confidential_field_name(question)], form[quotable_field_name(question)])
     opened = " open" if comment.data or flags[0].data or flags[1].data or comment.errors else ""
-    error_id = f"{comment.id}-error"
-    error_text, invalid = "", ""
-    if comment.errors:
-        error_text = f'<p class="field-error" id="{escape(error_id)}">{escape(Markup(" ").join(comment.errors))}</p>\n'
-        invalid = f' aria-invalid="true" aria-describedby="{escape(error_id)}"'
+    _help, error_text, described = help_and_errors(comment)
+    invalid = f' aria-invalid="true" aria-describedby="{escape(described)}"' if comment.errors else ""
     html = [
         f'<details class="answer-extras"{opened}>\n<summary>{escape(_("Comment and sharing options"))}</summary>\n'
         f'<div class="field{" has-error" if comment.errors else ""}">\n'

@@ -54,17 +54,27 @@ def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
             .replace("{0}", time).replace("{1}", dates.format_date(local, fmt, locale=locale)))
 
 
+def help_and_errors(field: Any) -> tuple[str, str, str]:
+    """A field's help and error paragraphs (escaped markup) and the ids that describe it (aria-describedby)."""
+    help_id, error_id = f"{field.id}-help", f"{field.id}-error"
+    described = " ".join(([help_id] if field.description else []) + ([error_id] if field.errors else []))
+    # f-strings with escape(), not Markup.format: string.Formatter was a tenth of a section page.
+    help_text = f'<p class="help" id="{escape(help_id)}">{escape(field.description)}</p>\n' if field.description else ""
+    error_text = (f'<p class="field-error" id="{escape(error_id)}">{escape(Markup(" ").join(field.errors))}</p>\n'
+                  if field.errors else "")
+    return help_text, error_text, described
+
+
 def render_field(field: Any, show_label: bool = True, class_: str = "", **kwargs: Any) -> Markup:
     """One field with its label, help and errors, tied to it for screen readers (every form uses it).
 
     Python rather than a Jinja macro: section pages render dozens of fields, and a macro call with
     its keyword handling cost several times the markup it writes.
     """
-    help_id, error_id = f"{field.id}-help", f"{field.id}-error"
-    described = ([help_id] if field.description else []) + ([error_id] if field.errors else [])
+    help_text, error_text, described = help_and_errors(field)
     attrs = dict(kwargs)
     if described:
-        attrs["aria-describedby"] = " ".join(described)
+        attrs["aria-describedby"] = described
     if field.errors:
         attrs["aria-invalid"] = "true"
     if field.flags.required:
@@ -73,10 +83,6 @@ def render_field(field: Any, show_label: bool = True, class_: str = "", **kwargs
         return field(**attrs)
     if field.type == "SubmitField":
         return field(class_=f"button {class_}", **attrs)
-    # f-strings with escape(), not Markup.format: string.Formatter was a tenth of a section page.
-    help_text = f'<p class="help" id="{escape(help_id)}">{escape(field.description)}</p>' if field.description else ""
-    error_text = (f'<p class="field-error" id="{escape(error_id)}">{escape(Markup(" ").join(field.errors))}</p>'
-                  if field.errors else "")
     classes = f"{escape(class_)}{' has-error' if field.errors else ''}"
     if field.type == "BooleanField":
         return Markup(  # noqa: S704 - every value is escaped or already markup
