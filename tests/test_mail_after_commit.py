@@ -98,12 +98,18 @@ def test_a_csv_import_of_many_rows_uses_one_smtp_connection(db, client, login, s
     assert len(connections) == 1
 
 
-def test_reminders_to_every_supplier_use_one_smtp_connection(app, db, smtp, connections, buyer, dialogue_round):
+def _invite_suppliers(app, db, buyer, dialogue_round, count: int) -> None:
+    """Invite `count` suppliers (contacts c0@s0.example ...) and commit."""
     with app.test_request_context():
-        for i in range(5):
+        for i in range(count):
             invitations.invite_supplier(dialogue_round, f"Supplier {i}", "DE", f"c{i}@s{i}.example", "en",
                                         actor=buyer)
         db.session.commit()
+
+
+def test_reminders_to_every_supplier_use_one_smtp_connection(app, db, smtp, connections, buyer, dialogue_round):
+    _invite_suppliers(app, db, buyer, dialogue_round, 5)
+    with app.test_request_context():
         smtp.messages.clear()
         connections.clear()
         result = invitations.remind(dialogue_round, force=True, actor=buyer)
@@ -176,11 +182,7 @@ def test_receipt_that_cannot_be_sent_is_flagged_and_the_submission_stands(app, c
 
 def test_round_remind_command_sends_after_its_commit_and_fails_loudly_when_mail_is_down(
         app, db, smtp, connections, buyer, dialogue_round, monkeypatch):
-    with app.test_request_context():
-        for i in range(3):
-            invitations.invite_supplier(dialogue_round, f"Supplier {i}", "DE", f"c{i}@s{i}.example", "en",
-                                        actor=buyer)
-        db.session.commit()
+    _invite_suppliers(app, db, buyer, dialogue_round, 3)
     smtp.messages.clear()
     connections.clear()
     runner = app.test_cli_runner()
