@@ -149,14 +149,19 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.needs_refresh_message = _l("Please log in again to confirm it is you.")
 
+    from sqlalchemy import bindparam, select
+
     from questionnaire.models import User
+
+    # Every request loads its user: a statement built once skips building it and its cache key each time.
+    user_by_id = select(User).where(User.id == bindparam("id"))
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         ident, _, stamp = user_id.partition(".")
         if not ident.isdigit():
             return None
-        user = db.session.get(User, int(ident))
+        user = db.session.execute(user_by_id, {"id": int(ident)}).scalar_one_or_none()
         if user is None or user.auth_stamp != stamp or not user.active:
             return None
         return user

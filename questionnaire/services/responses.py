@@ -15,13 +15,14 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import IO, Any, TypeAlias
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Row, and_, delete, exists, select, update
+from sqlalchemy import Row, Select, and_, bindparam, delete, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import FileStorage
@@ -92,17 +93,23 @@ def load_for_answering(round_id: int, organisation_id: int) -> tuple[DialogueRou
 
     The answering pages need all three on every request; on PostgreSQL each statement is a round trip.
     """
-    invited = exists().where(Invitation.round_id == DialogueRound.id, Invitation.organisation_id == organisation_id)
-    row = db.session.execute(
-        select(DialogueRound, invited.label("invited"), Response)
-        .outerjoin(Response, and_(Response.round_id == DialogueRound.id, Response.organisation_id == organisation_id))
-        .where(DialogueRound.id == round_id)
-    ).first()
+    row = db.session.execute(_answering_query(), {"round_id": round_id, "organisation_id": organisation_id}).first()
     if row is None:
         return None, False, None
     round_, is_invited, response = row
     use_frozen_version(round_)
     return round_, bool(is_invited), response
+
+
+@cache
+def _answering_query() -> Select[Any]:
+    """load_for_answering's statement, built once: building it and its cache key cost more than running it."""
+    organisation_id = bindparam("organisation_id")
+    invited = exists().where(Invitation.round_id == DialogueRound.id, Invitation.organisation_id == organisation_id)
+    return (select(DialogueRound, invited.label("invited"), Response)
+            .outerjoin(Response, and_(Response.round_id == DialogueRound.id,
+                                      Response.organisation_id == organisation_id))
+            .where(DialogueRound.id == bindparam("round_id")))
 
 
 def use_frozen_version(round_: DialogueRound) -> None:
@@ -150,8 +157,14 @@ AnswerRow: TypeAlias = Row[Any]
 
 def load_answers(response: Response) -> dict[str, AnswerRow]:
     """The stored answers of a response by question key, fresh from the database, as read-only rows."""
-    rows = db.session.execute(select(*ANSWER_COLUMNS).where(Answer.response_id == response.id))
+    rows = db.session.execute(_answers_query(), {"response_id": response.id})
     return {row.question_key: row for row in rows}
+
+
+@cache
+def _answers_query() -> Select[Any]:
+    """load_answers' statement, built once (pages read the answers on every request)."""
+    return select(*ANSWER_COLUMNS).where(Answer.response_id == bindparam("response_id"))
 
 
 def answer_values(answers: Mapping[str, AnswerRow]) -> dict[str, Any]:
@@ -676,12 +689,17 @@ def remove_evidence(evidence: Evidence, user: User, *, ip: str | None = None) ->
 
 def evidence_for(response: Response, keys: Iterable[str] | None = None) -> dict[str, list[Evidence]]:
     """Evidence files of a response by question key."""
-    query = select(Evidence).where(Evidence.response_id == response.id).order_by(Evidence.id)
     result: dict[str, list[Evidence]] = {}
-    for evidence in db.session.scalars(query):
+    for evidence in db.session.scalars(_evidence_query(), {"response_id": response.id}):
         if keys is None or evidence.question_key in keys:
             result.setdefault(evidence.question_key, []).append(evidence)
     return result
+
+
+@cache
+def _evidence_query() -> Select[Any]:
+    """evidence_for's statement, built once (a section page with a file question reads it)."""
+    return select(Evidence).where(Evidence.response_id == bindparam("response_id")).order_by(Evidence.id)
 
 
 # --- answers kept across an expired session ----------------------------------------------------
