@@ -191,3 +191,16 @@ def test_removing_a_row_moves_the_rows_below_up_even_when_another_answer_needs_c
     assert 'name="q_factories-1-name" type="text" value="Third"' in html
     assert "Second" not in html
     assert db.session.scalar(select(func.count()).select_from(Answer)) == 0
+
+
+def test_saving_again_before_the_next_page_shows_the_saved_message_once(client, make_org, make_user, login):
+    setup = build(make_org, make_user)
+    login(client, setup.supplier)
+    version = page_version(client.get(setup.section_url("policy")).get_data(as_text=True))
+    for attempt in range(3):  # a double click, another tab: the redirects are never followed
+        body = {"based_on_version": str(int(version) + attempt), "action": "save", **POLICY_ANSWERS}
+        assert client.post(setup.section_url("policy"), data=body).status_code == 302
+    html = client.get(setup.section_url("policy")).get_data(as_text=True)
+    assert html.count("Your answers are saved.") == 1
+    # Shown once, then gone.
+    assert "Your answers are saved." not in client.get(setup.section_url("policy")).get_data(as_text=True)

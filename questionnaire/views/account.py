@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
@@ -10,7 +10,7 @@ from forms.account import ChangePasswordForm, ProfileForm
 from questionnaire.extensions import db
 from questionnaire.services import accounts
 from questionnaire.services.errors import DomainError
-from questionnaire.views.helpers import client_ip
+from questionnaire.views.helpers import client_ip, flash
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

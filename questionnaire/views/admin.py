@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -24,7 +24,7 @@ from questionnaire.models import AuditEvent, Organisation, OrganisationKind, Use
 from questionnaire.services import accounts, audit, outbox
 from questionnaire.services.errors import DomainError
 from questionnaire.services.mail import undelivered
-from questionnaire.views.helpers import authorise, client_ip, get_or_404
+from questionnaire.views.helpers import authorise, client_ip, flash, get_or_404
 
 bp = Blueprint("admin", __name__)
 

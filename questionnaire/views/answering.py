@@ -13,17 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -59,7 +49,7 @@ from questionnaire.question_types import MAX_TABLE_ROWS, File, Table, condition_
 from questionnaire.services import responses
 from questionnaire.services.responses import AnswerInput, EvidenceRefused, EvidenceTooLarge, InvalidAnswers
 from questionnaire.views.answer_markup import answer_extras, answer_field
-from questionnaire.views.helpers import authorise, client_ip
+from questionnaire.views.helpers import authorise, client_ip, flash
 
 bp = Blueprint("answering", __name__, url_prefix="/rounds/<int:round_id>/answer")
 log = logging.getLogger(__name__)

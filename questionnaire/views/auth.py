@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -10,7 +10,7 @@ from forms.auth import ActivateForm, ForgotPasswordForm, LoginForm, NewPasswordF
 from questionnaire.extensions import db, limiter
 from questionnaire.services import accounts, audit
 from questionnaire.services.errors import DomainError
-from questionnaire.views.helpers import client_ip, safe_next
+from questionnaire.views.helpers import client_ip, flash, safe_next
 
 bp = Blueprint("auth", __name__)
 

@@ -11,16 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -62,7 +53,7 @@ from questionnaire.question_types import QUESTION_TYPES, Problem, translate, typ
 from questionnaire.services import questionnaires as service
 from questionnaire.services.errors import DomainError
 from questionnaire.services.questionnaires import InvalidQuestionnaire
-from questionnaire.views.helpers import authorise, client_ip
+from questionnaire.views.helpers import authorise, client_ip, flash
 
 bp = Blueprint("designer", __name__, url_prefix="/questionnaires")
 

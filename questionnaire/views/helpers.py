@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, flash, request
+from flask import abort, request, session
+from flask import flash as flask_flash
 from flask_babel import ngettext
 from sqlalchemy.orm import DeclarativeBase
 
@@ -13,6 +14,18 @@ from questionnaire.extensions import db
 from questionnaire.services.mail import undelivered
 
 M = TypeVar("M", bound=DeclarativeBase)
+
+
+def flash(message: str, category: str = "message") -> None:
+    """Flask's flash, except that a message already waiting to be shown is not queued again.
+
+    Flashes live in the session cookie until a page shows them: a user saving the same form again
+    and again before the next page (double clicks, several tabs, a script) would otherwise see the
+    message repeated, and every request would read and re-sign an ever longer cookie.
+    """
+    if any(tuple(pending) == (category, message) for pending in session.get("_flashes", ())):
+        return
+    flask_flash(message, category)
 
 
 def warn_undelivered() -> list[str]:

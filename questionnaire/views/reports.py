@@ -10,7 +10,7 @@ from collections.abc import Callable
 from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -22,7 +22,7 @@ from questionnaire.extensions import db
 from questionnaire.models import DialogueRound, Response, RoundStatus
 from questionnaire.services import publication, rounds
 from questionnaire.services.errors import DomainError
-from questionnaire.views.helpers import authorise, client_ip
+from questionnaire.views.helpers import authorise, client_ip, flash
 from reports import documents
 from reports.disclosure import Audience
 

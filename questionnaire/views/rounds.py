@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -38,7 +38,7 @@ from questionnaire.question_types import translate
 from questionnaire.services import clarifications, invitations, rounds
 from questionnaire.services.errors import DomainError
 from questionnaire.views.auth import start_session
-from questionnaire.views.helpers import authorise, client_ip, warn_undelivered
+from questionnaire.views.helpers import authorise, client_ip, flash, warn_undelivered
 
 bp = Blueprint("rounds", __name__)
 
