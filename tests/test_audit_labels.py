@@ -14,7 +14,7 @@ def _recorded_actions() -> set[str]:
     found = set()
     for path in [*ROOT.glob("questionnaire/**/*.py"), *ROOT.glob("reports/*.py")]:
         text = path.read_text(encoding="utf-8")
-        found |= set(re.findall(r'record\(\s*"([a-z_]+(?:\.[a-z_]+)?)"', text))
+        found |= set(re.findall(r'record(?:_now)?\(\s*"([a-z_]+(?:\.[a-z_]+)?)"', text))
         found |= set(re.findall(r'_changed\(\w+,\s*"([a-z_]+\.[a-z_]+)"', text))
     return found
 

@@ -386,10 +386,10 @@ def save_section(response: Response, section: Section, inputs: Mapping[str, Answ
         db.session.execute(_answer_upsert(), rows)
     _forget_removed_evidence(response, questions, stored, inputs, visibility)
     db.session.flush()
-    audit.record("response.saved", actor=user, organisation=response.organisation,
-                 target=f"response:{response.id}", ip=ip,
-                 details={"round": response.round_id, "section": section.key, "version": response.version,
-                          "questions": [row["question_key"] for row in rows]})
+    audit.record_now("response.saved", actor=user, organisation=response.organisation,
+                     target=f"response:{response.id}", ip=ip,
+                     details={"round": response.round_id, "section": section.key, "version": response.version,
+                              "questions": [row["question_key"] for row in rows]})
     return SaveResult(version=response.version, progress=result, saved_keys=[row["question_key"] for row in rows])
 
 
