@@ -22,7 +22,7 @@ from typing import IO, Any, TypeAlias
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Row, Select, and_, bindparam, delete, exists, select, update
+from sqlalchemy import Row, Select, Update, and_, bindparam, delete, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import FileStorage
@@ -279,12 +279,9 @@ def _advance_version(response: Response, based_on_version: int, **changes: Any) 
 
     The one UPDATE that serialises concurrent saves.
     """
-    result = db.session.execute(
-        update(Response)
-        .where(Response.id == response.id, Response.version == based_on_version)
-        .values(version=Response.version + 1, **changes)
-        .execution_options(synchronize_session=False)
-    )
+    names = tuple(sorted(changes))
+    result = db.session.execute(_version_update(names), {"response_id": response.id, "based_on": based_on_version,
+                                                         **{f"new_{name}": changes[name] for name in names}})
     if result.rowcount != 1:
         db.session.expire(response)
         raise Conflict(_("Someone else saved this response after you opened the page."))
@@ -292,6 +289,15 @@ def _advance_version(response: Response, based_on_version: int, **changes: Any) 
     set_committed_value(response, "version", based_on_version + 1)
     for name, value in changes.items():
         set_committed_value(response, name, value)
+
+
+@cache
+def _version_update(names: tuple[str, ...]) -> Update:
+    """_advance_version's UPDATE for these columns, built once (every Save runs one)."""
+    return (update(Response)
+            .where(Response.id == bindparam("response_id"), Response.version == bindparam("based_on"))
+            .values(version=Response.version + 1, **{name: bindparam(f"new_{name}") for name in names})
+            .execution_options(synchronize_session=False))
 
 
 # --- saving ------------------------------------------------------------------------------------
