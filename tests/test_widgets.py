@@ -133,3 +133,12 @@ def test_choice_list_is_wtforms_list_markup(input_type):
 ])
 def test_attributes_as_wtforms_writes_them(kwargs):
     assert str(fast.html_attributes(**kwargs)) == str(html_params(**kwargs))
+
+
+@pytest.mark.parametrize("text", ["Policy URL", 'Spend <in> "EUR" & more', Markup("<i>set</i>")])
+def test_labels_as_wtforms_writes_them(text):
+    class Labelled(Form):
+        the = StringField(text)
+
+    field = Labelled().the
+    assert str(fast.label(field)) == str(field.label())

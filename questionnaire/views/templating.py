@@ -14,7 +14,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from questionnaire import permissions
+from questionnaire import permissions, widgets
 
 
 def country_name(code: str | None) -> str:
@@ -86,9 +86,9 @@ def render_field(field: Any, show_label: bool = True, class_: str = "", **kwargs
     classes = f"{escape(class_)}{' has-error' if field.errors else ''}"
     if field.type == "BooleanField":
         return Markup(  # noqa: S704 - every value is escaped or already markup
-            f'<div class="field field-checkbox {classes}">\n{field(**attrs)} {field.label()}\n'
+            f'<div class="field field-checkbox {classes}">\n{field(**attrs)} {widgets.label(field)}\n'
             f'{help_text}{error_text}</div>')
-    label = field.label() if show_label else ""
+    label = widgets.label(field) if show_label else ""
     return Markup(  # noqa: S704 - every value is escaped or already markup
         f'<div class="field {classes}">\n{label}\n{help_text}{error_text}{field(**attrs)}\n</div>')
 
