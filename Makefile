@@ -67,9 +67,12 @@ demo: install
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# pytest-xdist workers for `make test` (auto: one per CPU; 0: no workers, one process).
+PYTEST_WORKERS ?= auto
+
 test: install-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 test-fast: $(BIN)/python
 	$(BIN)/python -m pytest -m "not e2e" -q

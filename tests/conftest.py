@@ -84,8 +84,26 @@ def database_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
     """PostgreSQL when TEST_DATABASE_URL is set, otherwise a SQLite file for the session."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return url
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        return _worker_database(url, worker) if worker else url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """A database of its own for one pytest-xdist worker (`test` -> `test_gw0`), created when missing."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}) is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -279,9 +297,10 @@ def live_server(app: Flask) -> Iterator[str]:
     """Serve the test app on a free local port; yields its base URL."""
     from werkzeug.serving import make_server
 
-    port = _free_port()
+    # Port 0: the system picks a free port as it binds, so parallel test workers never collide.
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    port = server.port
     app.config["BASE_URL"] = f"http://127.0.0.1:{port}"
-    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
