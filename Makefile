@@ -75,7 +75,7 @@ test: install-test
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS)
 
 test-fast: $(BIN)/python
-	$(BIN)/python -m pytest -m "not e2e" -q
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not e2e" -q
 
 lint: $(BIN)/python
 	$(BIN)/ruff check .
