@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from questionnaire import config as config_module
 from questionnaire.extensions import babel, csrf, db, limiter, login_manager, mail, migrate, talisman
+from questionnaire.sessions import SessionInterface
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -64,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(overrides)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
     app.config["MAIL_FILE_PATH"] = app.config["OUTBOX_DIR"]
+    app.session_interface = SessionInterface()
 
     _init_extensions(app)
     _allow_test_email_domain()

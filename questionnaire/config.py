@@ -73,6 +73,8 @@ def from_environment(instance_path: str, generate_secret: bool = True) -> dict[s
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
         "PERMANENT_SESSION_LIFETIME": _int("SESSION_LIFETIME_SECONDS", 12 * 3600),
+        # An unchanged session cookie is re-sent (its lifetime restarted) at most this often.
+        "SESSION_REFRESH_SECONDS": _int("SESSION_REFRESH_SECONDS", 60),
         # Request limits: uploads may be large, ordinary forms may not.
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024),
         "MAX_FORM_MEMORY_SIZE": _int("MAX_FORM_MEMORY_SIZE", 2 * 1024 * 1024),
