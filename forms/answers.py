@@ -19,8 +19,10 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import Field, SelectChoice
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.fields import BooleanField, HiddenField, IntegerField, RadioField, TextAreaField
+from wtforms.fields.core import UnboundField
 from wtforms.i18n import messages_path
 from wtforms.validators import InputRequired, Length
 
@@ -72,6 +74,24 @@ class SectionFormBase(FlaskForm):
             if not current_app.config.get("WTF_I18N_ENABLED", True):
                 return None
             return _wtforms_translations(str(get_locale() or "en"))
+
+        def bind_field(self, form: Any, unbound_field: UnboundField, options: dict[str, Any]) -> Field:
+            # Binding runs every field's constructor (label, validators, flags): a tenth of a section
+            # page. A section form class is reused (FORM_CACHE_SIZE), so each of its fields is bound
+            # once per prefix and translations and copied after; a copy shares only what no request
+            # changes (label, validators, flags, choices), and gets this form's meta.
+            if issubclass(unbound_field.field_class, CSRFTokenField):
+                return super().bind_field(form, unbound_field, options)  # one per form, holding its token
+            translations = options.get("translations")
+            key = (options["name"], options.get("prefix", ""), id(translations))
+            prototypes = unbound_field.__dict__.setdefault("_prototypes", {})
+            prototype = prototypes.get(key)
+            if prototype is None or prototype._translations is not translations:
+                prototype = prototypes[key] = super().bind_field(form, unbound_field, options)
+            field = object.__new__(type(prototype))
+            field.__dict__.update(prototype.__dict__)
+            field.meta = form.meta
+            return field
 
     based_on_version = IntegerField(widget=HIDDEN_INPUT, validators=[InputRequired()])
     # What this section's answers were when the page was built: a stale version whose section
