@@ -44,7 +44,7 @@ from questionnaire.models import (
     utcnow,
 )
 from questionnaire.models.questionnaire import questionnaire_co_editor
-from questionnaire.question_types import QUESTION_TYPES, Problem, condition_keys, translate
+from questionnaire.question_types import QUESTION_TYPES, Problem, condition_keys, translate, type_of
 from questionnaire.services import audit
 from questionnaire.services.errors import DomainError, NotAllowed
 
@@ -116,6 +116,31 @@ def frozen_version(version_id: int) -> QuestionnaireVersion | None:
             cache.pop(next(iter(cache)))
         cache[version_id] = version
     return version
+
+
+def outline(version: QuestionnaireVersion) -> list[dict[str, Any]]:
+    """The version's sections and questions as plain dicts, in order: what visibility and progress read.
+
+    Each section has key, show_if, questions and `section` (the model); each question key, show_if,
+    required, `type` (its QuestionType) and `question` (the model). Plain dicts walk several times faster
+    than ORM objects in `visible_parts`; a published version's outline is made once per process.
+    """
+    cache: dict[int, tuple[QuestionnaireVersion, list[dict[str, Any]]]] = (
+        current_app.extensions.setdefault("version_outlines", {}))
+    kept = cache.get(version.id)
+    if kept is not None and kept[0] is version:
+        return kept[1]
+    made = [{"key": s.key, "show_if": s.show_if, "section": s,
+             "questions": [{"key": q.key, "show_if": q.show_if, "required": q.required, "type": type_of(q),
+                            "question": q} for q in s.questions]}
+            for s in version.sections]
+    # Only the shared copy of a published version never changes; a draft's outline is made each time.
+    if current_app.extensions.get("frozen_versions", {}).get(version.id) is version:
+        with _frozen_lock:
+            if len(cache) >= FROZEN_CACHE_SIZE:
+                cache.pop(next(iter(cache)))
+            cache[version.id] = (version, made)
+    return made
 
 
 def get_questionnaire(questionnaire_id: int) -> Questionnaire | None:

@@ -48,7 +48,7 @@ from questionnaire.models import (
 )
 from questionnaire.question_types import Visibility, type_of, visible_parts
 from questionnaire.services import audit, facts
-from questionnaire.services.questionnaires import frozen_version
+from questionnaire.services.questionnaires import frozen_version, outline
 
 # --- loading -----------------------------------------------------------------------------------
 
@@ -148,7 +148,7 @@ def ensure_response(round_: DialogueRound, organisation: Organisation) -> tuple[
 
 # What readers of a response's answers use: plain rows, much cheaper than ORM objects on every page.
 ANSWER_COLUMNS = (Answer.question_key, Answer.value, Answer.comment, Answer.confidential, Answer.quotable,
-                  Answer.updated_by_id, Answer.updated_at)
+                  Answer.updated_by_id)
 
 
 # A stored answer as read by load_answers: question_key, value, comment, confidential, quotable, ...
@@ -157,7 +157,10 @@ AnswerRow: TypeAlias = Row[Any]
 
 def load_answers(response: Response) -> dict[str, AnswerRow]:
     """The stored answers of a response by question key, fresh from the database, as read-only rows."""
-    rows = db.session.execute(_answers_query(), {"response_id": response.id})
+    # Through the session's connection: plain column rows need none of the ORM's result handling. The
+    # ORM would flush pending changes first (autoflush); so does this, so a changed answer reads as changed.
+    db.session.flush()
+    rows = db.session.connection().execute(_answers_query(), {"response_id": response.id}).all()
     return {row.question_key: row for row in rows}
 
 
@@ -235,19 +238,21 @@ def progress(version: QuestionnaireVersion, values: Mapping[str, Any],
 
     `visibility` may pass what `visible_parts` already gave for these very values.
     """
+    sections = outline(version)
     if visibility is None:
-        visibility = visible_parts(version.sections, values)
+        visibility = visible_parts(sections, values)
+    shown = visibility.questions
     result = []
-    for section in version.sections:
-        item = SectionProgress(section=section, shown=section.key in visibility.sections)
+    for section in sections:
+        item = SectionProgress(section=section["section"], shown=section["key"] in visibility.sections)
         if item.shown:
-            for question in section.questions:
-                if question.required and visibility.shows(question.key):
+            for question in section["questions"]:
+                if question["required"] and question["key"] in shown:
                     item.required_shown += 1
-                    if type_of(question).is_answered(values.get(question.key)):
+                    if question["type"].is_answered(values.get(question["key"])):
                         item.required_answered += 1
                     else:
-                        item.unanswered.append(question)
+                        item.unanswered.append(question["question"])
         result.append(item)
     return Progress(visibility=visibility, sections=result)
 
@@ -361,7 +366,7 @@ def save_section(response: Response, section: Section, inputs: Mapping[str, Answ
         stored = load_answers(response)
     merged = with_inputs(answer_values(stored), inputs)
     # Evaluated with the answers as they are after this save: hidden questions keep what they had.
-    visibility = visible_parts(version_of(response).sections, merged)
+    visibility = visible_parts(outline(version_of(response)), merged)
     shown = {key: item for key, item in inputs.items() if visibility.shows(key)}
     problems: dict[str, list[str]] = {}
     for key, item in shown.items():
