@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pycountry
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -42,8 +44,14 @@ def timezone_choices() -> list[SelectChoice]:
 
 def language_choices() -> list[SelectChoice]:
     """The interface languages, each named in its own language."""
-    from babel import Locale
     from flask import current_app
 
-    return [SelectChoice(code, Locale.parse(code).get_display_name(code).capitalize())
-            for code in current_app.config["LANGUAGES"]]
+    return list(_language_choices(tuple(current_app.config["LANGUAGES"])))
+
+
+@lru_cache(maxsize=8)
+def _language_choices(codes: tuple[str, ...]) -> tuple[SelectChoice, ...]:
+    # The language switcher is on every page; the names never change while the process runs.
+    from babel import Locale
+
+    return tuple(SelectChoice(code, Locale.parse(code).get_display_name(code).capitalize()) for code in codes)

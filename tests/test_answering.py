@@ -204,3 +204,25 @@ def test_saving_again_before_the_next_page_shows_the_saved_message_once(client, 
     assert html.count("Your answers are saved.") == 1
     # Shown once, then gone.
     assert "Your answers are saved." not in client.get(setup.section_url("policy")).get_data(as_text=True)
+
+
+def test_a_refused_page_leaves_nothing_behind_for_the_next_page_or_supplier(client, app, make_org, make_user, login):
+    """Section forms reuse their fields' set-up between requests; what one request posts stays its own."""
+    setup = build(make_org, make_user)
+    login(client, setup.supplier)
+    refused = _post(client, setup, "policy", {**POLICY_ANSWERS, "q_policy_url": "not a web address"})
+    assert refused.status_code == 400
+    assert 'id="q_policy_url-error"' in refused.get_data(as_text=True)
+    # The same page again shows what is stored, without the refused input or its message.
+    again = client.get(setup.section_url("policy")).get_data(as_text=True)
+    assert 'id="q_policy_url-error"' not in again
+    assert "not a web address" not in again
+    # Another supplier, in another language, gets a clean page with the labels in French.
+    other = app.test_client()
+    login(other, setup.other_supplier)
+    other.post("/language", data={"lang": "fr", "next": "/"})
+    html = other.get(setup.section_url("policy")).get_data(as_text=True)
+    assert 'id="q_policy_url-error"' not in html
+    assert 'value="https://acme.test/policy"' not in html
+    assert "Commentaire (facultatif)" in html
+    assert "Comment (optional)" in client.get(setup.section_url("policy")).get_data(as_text=True)

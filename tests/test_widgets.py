@@ -142,3 +142,14 @@ def test_labels_as_wtforms_writes_them(text):
 
     field = Labelled().the
     assert str(fast.label(field)) == str(field.label())
+
+
+@pytest.mark.parametrize("value", ["", "plain", "a & b < c > d 'e' \"f\"", "&amp; already", 12, Decimal("1.50"), None,
+                                   Markup("<b>kept</b> &amp;"), Markup('quote " inside')])
+def test_text_escapes_as_markupsafe(value):
+    """`text` is markupsafe's escaping as a plain string: the same characters, markup kept as it is."""
+    from markupsafe import escape
+
+    assert fast.text(value) == str(escape(value))
+    assert type(fast.text(value)) is str
+

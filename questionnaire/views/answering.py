@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from limits import parse as parse_limit
+from markupsafe import Markup
 from werkzeug.datastructures import CombinedMultiDict, FileStorage, MultiDict
 from werkzeug.exceptions import HTTPException
 
@@ -48,7 +49,13 @@ from questionnaire.models import (
 from questionnaire.question_types import MAX_TABLE_ROWS, File, Table, condition_keys, type_of, visible_parts
 from questionnaire.services import responses
 from questionnaire.services.responses import AnswerInput, EvidenceRefused, EvidenceTooLarge, InvalidAnswers
-from questionnaire.views.answer_markup import answer_extras, answer_field
+from questionnaire.views.answer_markup import (
+    QuestionTexts,
+    question_block,
+    question_end,
+    question_start,
+    sections_nav,
+)
 from questionnaire.views.helpers import authorise, client_ip, flash
 
 bp = Blueprint("answering", __name__, url_prefix="/rounds/<int:round_id>/answer")
@@ -117,6 +124,10 @@ class Page:
     def section_url(self, section: Section) -> str:
         """The page of a section."""
         return f"{self._section_url_prefix}{section.key}"
+
+    def sections_nav(self, current: Section | None = None) -> Markup:
+        """The sections with their progress, `current` marked."""
+        return sections_nav(self, current)
 
     @cached_property
     def _section_url_prefix(self) -> str:
@@ -190,8 +201,8 @@ def _render_section(page: Page, section: Section, form: SectionFormBase, spec: S
         previous=previous, following=following, external_answers=external, evidence=_listed(evidence, stored),
         values=values,
         notice=notice, type_of=type_of, translate=_translate, anchor=_anchor, answers=values,
-        Table=Table, File=File, rows_field_name=rows_field_name, answer_field=answer_field,
-        answer_extras=answer_extras,
+        Table=Table, File=File, rows_field_name=rows_field_name, question_block=question_block,
+        question_start=question_start, question_end=question_end, texts=QuestionTexts.current(),
     ), status
 
 
