@@ -26,9 +26,9 @@ from wtforms.fields.core import UnboundField
 from wtforms.i18n import messages_path
 from wtforms.validators import InputRequired, Length
 
-from questionnaire.models import Evidence, Question, Section
+from questionnaire.models import Question, Section
 from questionnaire.question_types import DEFAULT_TABLE_ROWS, MAX_TABLE_ROWS, File, Table, type_of
-from questionnaire.services.responses import AnswerInput, AnswerRow
+from questionnaire.services.responses import AnswerInput, AnswerRow, EvidenceRow
 from questionnaire.widgets import HIDDEN_INPUT
 
 MAX_COMMENT_LENGTH = 5000
@@ -142,7 +142,7 @@ def table_rows(question: Question, value: Any, requested: int | None) -> int:
 
 def build_section_form(section: Section, *, language: str | None, values: Mapping[str, Any],
                        rows: Mapping[str, int] | None = None,
-                       evidence: Mapping[str, Sequence[Evidence]] | None = None,
+                       evidence: Mapping[str, Sequence[EvidenceRow]] | None = None,
                        resolve: bool = False) -> SectionFormSpec:
     """A form class for one section page, with one set of fields per question.
 

@@ -153,6 +153,8 @@ ANSWER_COLUMNS = (Answer.question_key, Answer.value, Answer.comment, Answer.conf
 
 # A stored answer as read by load_answers: question_key, value, comment, confidential, quotable, ...
 AnswerRow: TypeAlias = Row[Any]
+# An evidence file as evidence_for lists it: id, question_key, original_name, size.
+EvidenceRow: TypeAlias = Row[Any]
 
 
 def load_answers(response: Response) -> dict[str, AnswerRow]:
@@ -698,10 +700,12 @@ def remove_evidence(evidence: Evidence, user: User, *, ip: str | None = None) ->
     _refresh_progress(response, load_answers(response))
 
 
-def evidence_for(response: Response, keys: Iterable[str] | None = None) -> dict[str, list[Evidence]]:
-    """Evidence files of a response by question key."""
-    result: dict[str, list[Evidence]] = {}
-    for evidence in db.session.scalars(_evidence_query(), {"response_id": response.id}):
+def evidence_for(response: Response, keys: Iterable[str] | None = None) -> dict[str, list[EvidenceRow]]:
+    """Evidence files of a response by question key, as read-only rows (id, question_key, original_name, size)."""
+    result: dict[str, list[EvidenceRow]] = {}
+    # Plain rows through the connection: pages only list the files (flushed first, as in load_answers).
+    db.session.flush()
+    for evidence in db.session.connection().execute(_evidence_query(), {"response_id": response.id}).all():
         if keys is None or evidence.question_key in keys:
             result.setdefault(evidence.question_key, []).append(evidence)
     return result
@@ -710,7 +714,8 @@ def evidence_for(response: Response, keys: Iterable[str] | None = None) -> dict[
 @cache
 def _evidence_query() -> Select[Any]:
     """evidence_for's statement, built once (a section page with a file question reads it)."""
-    return select(Evidence).where(Evidence.response_id == bindparam("response_id")).order_by(Evidence.id)
+    return (select(Evidence.id, Evidence.question_key, Evidence.original_name, Evidence.size)
+            .where(Evidence.response_id == bindparam("response_id")).order_by(Evidence.id))
 
 
 # --- answers kept across an expired session ----------------------------------------------------

@@ -48,7 +48,13 @@ from questionnaire.models import (
 )
 from questionnaire.question_types import MAX_TABLE_ROWS, File, Table, condition_keys, type_of, visible_parts
 from questionnaire.services import responses
-from questionnaire.services.responses import AnswerInput, EvidenceRefused, EvidenceTooLarge, InvalidAnswers
+from questionnaire.services.responses import (
+    AnswerInput,
+    EvidenceRefused,
+    EvidenceRow,
+    EvidenceTooLarge,
+    InvalidAnswers,
+)
 from questionnaire.views.answer_markup import (
     QuestionTexts,
     question_block,
@@ -174,20 +180,20 @@ def _requested_rows(section: Section) -> dict[str, int]:
     return rows
 
 
-def _section_evidence(response: Response, section: Section) -> dict[str, list[Evidence]]:
+def _section_evidence(response: Response, section: Section) -> dict[str, list[EvidenceRow]]:
     """The evidence files of the section's file questions (no query when it has none)."""
     keys = [q.key for q in section.questions if q.type == "file"]
     return responses.evidence_for(response, keys) if keys else {}
 
 
 def _spec(language: str | None, section: Section, values: dict[str, Any], rows: dict[str, int],
-          evidence: dict[str, list[Evidence]], resolve: bool = False) -> SectionFormSpec:
+          evidence: dict[str, list[EvidenceRow]], resolve: bool = False) -> SectionFormSpec:
     return build_section_form(section, language=language, values=values, rows=rows, evidence=evidence,
                               resolve=resolve)
 
 
 def _render_section(page: Page, section: Section, form: SectionFormBase, spec: SectionFormSpec, *,
-                    values: dict[str, Any], stored: dict[str, Any], evidence: dict[str, list[Evidence]],
+                    values: dict[str, Any], stored: dict[str, Any], evidence: dict[str, list[EvidenceRow]],
                     status: int = 200, notice: str | None = None) -> tuple[str, int]:
     """The section page; `values` are the answers shown (maybe as posted), `stored` the saved ones."""
     visibility = page.progress.visibility  # the page's progress was computed from `values`
@@ -206,13 +212,13 @@ def _render_section(page: Page, section: Section, form: SectionFormBase, spec: S
     ), status
 
 
-def _listed(evidence: dict[str, list[Evidence]], stored: dict[str, Any]) -> dict[str, list[Evidence]]:
+def _listed(evidence: dict[str, list[EvidenceRow]], stored: dict[str, Any]) -> dict[str, list[EvidenceRow]]:
     """Evidence listed in the stored answers (a file kept only for an earlier submission is not)."""
     return {key: [e for e in files if isinstance(stored.get(key), list) and e.id in stored[key]]
             for key, files in evidence.items()}
 
 
-def _attached(response: Response, stored: dict[str, Any]) -> dict[str, list[Evidence]]:
+def _attached(response: Response, stored: dict[str, Any]) -> dict[str, list[EvidenceRow]]:
     """Every evidence file listed in the stored answers."""
     return _listed(responses.evidence_for(response), stored)
 
