@@ -156,6 +156,37 @@ def _npgettext(context: Context, message_context: str, singular: str, plural: st
     return _format(context, _catalogue(context).unpgettext(message_context, singular, plural, num), variables)
 
 
+# Links a page writes again and again (the header's, the style sheets'), per script root.
+URL_CACHE_SIZE = 4096
+
+
+def _cached_url_for(app: Flask) -> Any:
+    """Templates' url_for, remembering the relative URLs it built (a page builds a dozen, each a fortieth of it).
+
+    A relative URL depends only on the endpoint, its values and where the app is mounted, so those are
+    the key; anything else (`_external`, `_anchor`, a blueprint-relative ".endpoint", a value that is
+    not hashable) is built by Flask every time.
+    """
+    built: dict[tuple[Any, ...], str] = {}
+    url_for = app.url_for
+
+    def cached(endpoint: str, **values: Any) -> str:
+        if endpoint.startswith(".") or any(name.startswith("_") for name in values) or not has_request_context():
+            return url_for(endpoint, **values)
+        try:
+            key = (request.script_root, endpoint, *sorted(values.items()))
+            found = built.get(key)
+        except TypeError:  # a value that cannot be a key
+            return url_for(endpoint, **values)
+        if found is None:
+            if len(built) >= URL_CACHE_SIZE:
+                built.clear()
+            found = built[key] = url_for(endpoint, **values)
+        return found
+
+    return cached
+
+
 def register_template_helpers(app: Flask) -> None:
     """Make permissions, the language switcher and formatting helpers available to templates."""
     from forms.fields import language_choices
@@ -164,6 +195,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.globals["can"] = permissions
     app.jinja_env.globals["render_field"] = render_field
+    app.jinja_env.globals["url_for"] = _cached_url_for(app)
     # Jinja's i18n extension would wrap these in its own newstyle formatting (Markup % variables on
     # every message); ours format the same way, faster. `_` is bound directly, not through the
     # extension's alias that looks `gettext` up again on every call.
