@@ -63,6 +63,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         config_module.from_environment(instance_path, generate_secret="SECRET_KEY" not in overrides)
     )
     app.config.from_mapping(overrides)
+    # A database server may drop idle connections, so each is tested when taken from the pool. A SQLite
+    # file has no server and nothing to test: a ping per request there was a hundredth of a page.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "pool_pre_ping": not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"),
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
     app.config["MAIL_FILE_PATH"] = app.config["OUTBOX_DIR"]
     app.session_interface = SessionInterface()

@@ -59,7 +59,6 @@ def from_environment(instance_path: str, generate_secret: bool = True) -> dict[s
         "SQLALCHEMY_DATABASE_URI": database_url(
             env("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'questionnaire.sqlite3'}"
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "BASE_URL": base_url,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "UPLOAD_DIR": env("UPLOAD_DIR") or str(Path(instance_path) / "uploads"),

@@ -61,6 +61,11 @@ def test_sqlite_connections_write_ahead(app, db):
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
 
 
+def test_pooled_connections_are_tested_only_where_a_server_can_drop_them(app, db):
+    """PostgreSQL connections are pinged when taken from the pool; a SQLite file has nothing to ping."""
+    assert db.engine.pool._pre_ping is (db.engine.dialect.name != "sqlite")
+
+
 def test_reused_section_forms_speak_each_users_language(client, app, make_org, make_user, login, db):
     """Form classes are reused, with labels translated when built: per interface language, never mixed.
 
