@@ -6,6 +6,7 @@ per-expression overhead (context calls, form lookups, escaping) made them a sixt
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from wtforms.widgets import ListWidget
 
 from forms.answers import SectionFormBase, comment_field_name, confidential_field_name, quotable_field_name
 from questionnaire.models import Question, Section
-from questionnaire.question_types import translate
+from questionnaire.question_types import Visibility, translate
 from questionnaire.views.templating import help_and_errors, render_field
 from questionnaire.widgets import text
 
@@ -76,6 +77,20 @@ def question_block(form: SectionFormBase, question: Question, shown: bool, texts
     return Markup(  # noqa: S704 - every part is markup
         f"{question_start(question, shown, texts)}{answer_field(form[f'q_{question.key}'])}\n"
         f"{question_end(form, question, texts)}")
+
+
+def questions_html(form: SectionFormBase, questions: Iterable[Question], visibility: Visibility,
+                   texts: QuestionTexts, special: Callable[[Question], Any]) -> Markup:
+    """Every question of a section page in order; `special` writes a table's or a file question's answer part."""
+    html = []
+    for question in questions:
+        shown = question.key in visibility.questions
+        if question.type in ("table", "file"):
+            html += [question_start(question, shown, texts), str(special(question)),
+                     question_end(form, question, texts)]
+        else:
+            html.append(question_block(form, question, shown, texts))
+    return Markup("".join(html))  # noqa: S704 - every part is markup
 
 
 def answer_extras(form: SectionFormBase, question: Question, texts: QuestionTexts) -> Markup:

@@ -57,9 +57,7 @@ from questionnaire.services.responses import (
 )
 from questionnaire.views.answer_markup import (
     QuestionTexts,
-    question_block,
-    question_end,
-    question_start,
+    questions_html,
     sections_nav,
 )
 from questionnaire.views.helpers import authorise, client_ip, flash
@@ -207,8 +205,8 @@ def _render_section(page: Page, section: Section, form: SectionFormBase, spec: S
         previous=previous, following=following, external_answers=external, evidence=_listed(evidence, stored),
         values=values,
         notice=notice, type_of=type_of, translate=_translate, anchor=_anchor, answers=values,
-        Table=Table, File=File, rows_field_name=rows_field_name, question_block=question_block,
-        question_start=question_start, question_end=question_end, texts=QuestionTexts.current(),
+        Table=Table, File=File, rows_field_name=rows_field_name, questions_html=questions_html,
+        texts=QuestionTexts.current(),
     ), status
 
 
