@@ -59,44 +59,63 @@ def label(field: Any) -> Markup:
     return Markup(f'<label for="{attribute(field.label.field_id)}">{text(field.label.text)}</label>')  # noqa: S704
 
 
-class _FastParams:
-    html_params = staticmethod(html_attributes)
-
-
-class TextInput(_FastParams, widgets.TextInput):
-    """`<input type="text">`."""
-
-
-class NumberInput(_FastParams, widgets.NumberInput):
-    """`<input type="number">`."""
-
-
-class DateInput(_FastParams, widgets.DateInput):
-    """`<input type="date">`."""
-
-
-class URLInput(_FastParams, widgets.URLInput):
-    """`<input type="url">`."""
-
-
-class FileInput(_FastParams, widgets.FileInput):
-    """`<input type="file">`."""
-
-
-class CheckboxInput(_FastParams, widgets.CheckboxInput):
-    """A single checkbox."""
-
-
-class HiddenInput(_FastParams, widgets.HiddenInput):
-    """`<input type="hidden">`."""
-
-
-def _validation_attributes(field: Any, names: list[str], kwargs: dict[str, Any]) -> None:
+def _validation_attributes(field: Any, names: list[str], kwargs: dict[str, Any], *, call: bool = False) -> None:
     # The flags the field's validators set (required, maxlength ...); an unset flag reads as None.
+    # `call`: as WTForms' Input does, a flag holding a callable gives what it returns.
     present = getattr(getattr(field, "flags", None), "__dict__", {})
     for name in names:
         if name not in kwargs and name in present:
-            kwargs[name] = present[name]
+            value = present[name]
+            kwargs[name] = value() if call and callable(value) else value
+
+
+class _FastInput(widgets.Input):
+    """WTForms' `Input.__call__` with the attributes written by `html_attributes`.
+
+    Listed after a WTForms widget class (`class X(widgets.TextInput, _FastInput)`), so the widget's own
+    `__call__` (a number's step, a checkbox's checked) still runs first and reaches this one.
+    """
+
+    html_params = staticmethod(html_attributes)
+
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        kwargs.setdefault("id", field.id)
+        kwargs.setdefault("type", self.input_type)
+        if "value" not in kwargs:
+            kwargs["value"] = field._value()
+        datalist = getattr(field, "_datalist", None)
+        if datalist is not None and "list" not in kwargs:
+            kwargs["list"] = datalist if isinstance(datalist, str) else datalist.id
+        _validation_attributes(field, self.validation_attrs, kwargs, call=True)
+        return Markup(f"<input {html_attributes(name=field.name, **kwargs)}>")  # noqa: S704 - escaped
+
+
+class TextInput(widgets.TextInput, _FastInput):
+    """`<input type="text">`."""
+
+
+class NumberInput(widgets.NumberInput, _FastInput):
+    """`<input type="number">`."""
+
+
+class DateInput(widgets.DateInput, _FastInput):
+    """`<input type="date">`."""
+
+
+class URLInput(widgets.URLInput, _FastInput):
+    """`<input type="url">`."""
+
+
+class FileInput(widgets.FileInput, _FastInput):
+    """`<input type="file">`."""
+
+
+class CheckboxInput(widgets.CheckboxInput, _FastInput):
+    """A single checkbox."""
+
+
+class HiddenInput(widgets.HiddenInput, _FastInput):
+    """`<input type="hidden">`."""
 
 
 class TextArea(widgets.TextArea):
