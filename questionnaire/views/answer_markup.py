@@ -1,7 +1,10 @@
-"""Markup written for every question of a section page: the answer field and its comment and flags.
+"""Markup written for every question of a section page (its block, answer field, N/A fields, comment
+and flags) and for the sections list beside the answering pages.
 
-Python rather than Jinja: a section page repeats these for each of its questions, and Jinja's
-per-expression overhead (context calls, form lookups, escaping) made them a sixth of the page.
+Python rather than Jinja: a section page repeats these for each of its questions and sections, and
+Jinja's per-expression overhead (context calls, form lookups, escaping) made them a third of the page.
+Values are escaped to strings with `widgets.text` (markupsafe's escaping, without a Markup object per
+value); tables and file questions are written by a Jinja macro of the section template.
 """
 
 from __future__ import annotations
