@@ -332,7 +332,7 @@ def report(made: Generated, scenarios: dict[str, dict[str, Any]], http: dict[str
                              f"{run['p99']:.0f} | {run['failures']} | {f'{share:.3f}x' if share else '-'} |")
 
     def get(task: str, key: str) -> float | None:
-        return runs.get((task, 8), {}).get(key)
+        return runs.get((task, TARGET_USERS), {}).get(key)
 
     get_share = get("get", "share")
     walk_median = (http or {}).get("walk", {}).get("median")
