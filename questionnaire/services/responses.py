@@ -22,7 +22,7 @@ from typing import IO, Any, TypeAlias
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Row, Select, Update, and_, bindparam, delete, exists, select, update
+from sqlalchemy import CursorResult, Executable, Row, Select, Update, and_, bindparam, delete, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import FileStorage
@@ -157,12 +157,20 @@ AnswerRow: TypeAlias = Row[Any]
 EvidenceRow: TypeAlias = Row[Any]
 
 
+def _on_connection(statement: Executable, params: Mapping[str, Any]) -> CursorResult[Any]:
+    """Run a Core statement on the session's connection, after flushing what the session holds.
+
+    Plain column rows and plain UPDATEs need none of the ORM's result or bulk handling, which cost more
+    than the statements on the answering pages; the flush is what the ORM's autoflush would do first,
+    so a change made earlier in the request is seen.
+    """
+    db.session.flush()
+    return db.session.connection().execute(statement, params)
+
+
 def load_answers(response: Response) -> dict[str, AnswerRow]:
     """The stored answers of a response by question key, fresh from the database, as read-only rows."""
-    # Through the session's connection: plain column rows need none of the ORM's result handling. The
-    # ORM would flush pending changes first (autoflush); so does this, so a changed answer reads as changed.
-    db.session.flush()
-    rows = db.session.connection().execute(_answers_query(), {"response_id": response.id}).all()
+    rows = _on_connection(_answers_query(), {"response_id": response.id}).all()
     return {row.question_key: row for row in rows}
 
 
@@ -287,10 +295,9 @@ def _advance_version(response: Response, based_on_version: int, **changes: Any) 
     The one UPDATE that serialises concurrent saves.
     """
     names = tuple(sorted(changes))
-    # A Core UPDATE on the session's connection: the ORM's bulk-update handling (the session is not
-    # synchronised anyway) was most of this statement's cost. Pending changes go first, as autoflush would.
-    db.session.flush()
-    result = db.session.connection().execute(
+    # Not through the ORM: its bulk-update handling (the session is not synchronised anyway) was most
+    # of this statement's cost.
+    result = _on_connection(
         _version_update(names),
         {"response_id": response.id, "based_on": based_on_version, **{f"new_{name}": changes[name] for name in names}})
     if result.rowcount != 1:
@@ -706,9 +713,7 @@ def remove_evidence(evidence: Evidence, user: User, *, ip: str | None = None) ->
 def evidence_for(response: Response, keys: Iterable[str] | None = None) -> dict[str, list[EvidenceRow]]:
     """Evidence files of a response by question key, as read-only rows (id, question_key, original_name, size)."""
     result: dict[str, list[EvidenceRow]] = {}
-    # Plain rows through the connection: pages only list the files (flushed first, as in load_answers).
-    db.session.flush()
-    for evidence in db.session.connection().execute(_evidence_query(), {"response_id": response.id}).all():
+    for evidence in _on_connection(_evidence_query(), {"response_id": response.id}).all():
         if keys is None or evidence.question_key in keys:
             result.setdefault(evidence.question_key, []).append(evidence)
     return result
