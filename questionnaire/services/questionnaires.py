@@ -111,10 +111,14 @@ def frozen_version(version_id: int) -> QuestionnaireVersion | None:
                 set_committed_value(question, "section", section)
                 set_committed_value(question, "version", version)
         session.expunge_all()
+    # Its outline is made with it, and kept and dropped with it.
+    outlines: dict[int, list[dict[str, Any]]] = current_app.extensions.setdefault("version_outlines", {})
+    made = _outline_of(version)
     with _frozen_lock:
         if len(cache) >= FROZEN_CACHE_SIZE:
-            cache.pop(next(iter(cache)))
+            outlines.pop(cache.pop(next(iter(cache))).id, None)
         cache[version_id] = version
+        outlines[version_id] = made
     return version
 
 
@@ -123,24 +127,21 @@ def outline(version: QuestionnaireVersion) -> list[dict[str, Any]]:
 
     Each section has key, show_if, questions and `section` (the model); each question key, show_if,
     required, `type` (its QuestionType) and `question` (the model). Plain dicts walk several times faster
-    than ORM objects in `visible_parts`; a published version's outline is made once per process.
+    than ORM objects in `visible_parts`. The shared copy of a published version has its outline made
+    once, by `frozen_version`; any other version's is made on each call.
     """
-    cache: dict[int, tuple[QuestionnaireVersion, list[dict[str, Any]]]] = (
-        current_app.extensions.setdefault("version_outlines", {}))
-    kept = cache.get(version.id)
-    if kept is not None and kept[0] is version:
-        return kept[1]
-    made = [{"key": s.key, "show_if": s.show_if, "section": s,
+    if current_app.extensions.get("frozen_versions", {}).get(version.id) is version:
+        kept = current_app.extensions.get("version_outlines", {}).get(version.id)
+        if kept is not None:
+            return kept
+    return _outline_of(version)
+
+
+def _outline_of(version: QuestionnaireVersion) -> list[dict[str, Any]]:
+    return [{"key": s.key, "show_if": s.show_if, "section": s,
              "questions": [{"key": q.key, "show_if": q.show_if, "required": q.required, "type": type_of(q),
                             "question": q} for q in s.questions]}
             for s in version.sections]
-    # Only the shared copy of a published version never changes; a draft's outline is made each time.
-    if current_app.extensions.get("frozen_versions", {}).get(version.id) is version:
-        with _frozen_lock:
-            if len(cache) >= FROZEN_CACHE_SIZE:
-                cache.pop(next(iter(cache)))
-            cache[version.id] = (version, made)
-    return made
 
 
 def get_questionnaire(questionnaire_id: int) -> Questionnaire | None:
